@@ -109,6 +109,8 @@ export interface NumberNode {
   int64: bigint;
   uint64: bigint;
   float64: number;
+  /** Real and imaginary parts when isComplex (Go's Complex128), e.g. for printing `(1+2i)`. */
+  complex128?: readonly [number, number];
   text: string;
 }
 export interface StringNode {

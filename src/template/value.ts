@@ -16,8 +16,11 @@
 
 export const GO_TYPE: unique symbol = Symbol("goType");
 
-export type GoSlice = GoValue[] & { [GO_TYPE]?: string };
-export type GoMap = Map<string, GoValue> & { [GO_TYPE]?: string };
+/** Set to true on a slice or map that is Go's nil (`[]`/`map[]` with %v, `[]int(nil)` with %#v). */
+export const GO_NIL: unique symbol = Symbol("goNil");
+
+export type GoSlice = GoValue[] & { [GO_TYPE]?: string; [GO_NIL]?: boolean };
+export type GoMap = Map<string, GoValue> & { [GO_TYPE]?: string; [GO_NIL]?: boolean };
 
 export type GoValue =
   | null
@@ -105,6 +108,14 @@ export function tagSlice<T extends GoValue[]>(arr: T, goType: string): T & { [GO
 export function tagMap(m: Map<string, GoValue>, goType: string): GoMap {
   (m as GoMap)[GO_TYPE] = goType;
   return m as GoMap;
+}
+
+/** A nil slice of the given type (what Go functions like `seq 3 1` return). */
+export function nilSlice(goType: string): GoSlice {
+  const s: GoSlice = [];
+  s[GO_TYPE] = goType;
+  s[GO_NIL] = true;
+  return s;
 }
 
 /** The Go type name, as %T prints it. */

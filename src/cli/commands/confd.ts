@@ -1,3 +1,30 @@
 import type { Command } from "commander";
+import { createBackend } from "../../backends/index.js";
+import { runConfd } from "../../confd/main.js";
 
-export function registerConfd(_program: Command): void {}
+/** `hecd confd ...`: confd's Go-style flags are parsed by hand, so commander passes them through. */
+export function registerConfd(program: Command): void {
+  program
+    .command("confd")
+    .description("drop-in confd: render templates from etcd, check, swap atomically, reload (hecd confd -help)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[flags...]")
+    .action(async (args: string[]) => {
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const code = await runConfd(args, {
+        env: process.env,
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        signal: ac.signal,
+        createBackend,
+      });
+      process.exitCode = code;
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+    });
+}

@@ -1,0 +1,70 @@
+// Shared by bench/confd-*.bench.ts: a private build of hecd, conf dirs, percentiles.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Compiles src/ into a temp dir (never touching dist/) and returns the CLI entry. */
+export function buildHecd(): { main: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "hecd-bench-build-"));
+  const out = join(root, "dist");
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", out], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
+  symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
+  return { main: join(out, "cli/main.js"), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export function makeConfdir(toml: string, tmpl: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "hecd-bench-confd-"));
+  mkdirSync(join(dir, "conf.d"));
+  mkdirSync(join(dir, "templates"));
+  mkdirSync(join(dir, "out"));
+  writeFileSync(join(dir, "conf.d/app.toml"), toml.replaceAll("{{DIR}}", dir));
+  writeFileSync(join(dir, "templates/app.tmpl"), tmpl);
+  return dir;
+}
+
+export function startConfd(main: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; logs: Record<string, unknown>[]; stop: () => Promise<void> } {
+  const child = spawn(process.execPath, [main, "confd", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, ...env } });
+  const logs: Record<string, unknown>[] = [];
+  let buf = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (line.startsWith("{")) logs.push(JSON.parse(line));
+      else if (line.trim()) process.stderr.write(`confd: ${line}\n`);
+    }
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const gone = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await gone;
+    clearTimeout(t);
+  };
+  return { child, logs, stop };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, idx)]!;
+}
+
+export async function until(what: string, probe: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,202 @@
+// The etcd v3 API through the npm etcd3 client: consistent reads in one revision and
+// watches that resume from the snapshot revision through disconnects and compactions.
+import {
+  Etcd3,
+  EtcdAuthenticationFailedError,
+  EtcdPermissionDeniedError,
+  GRPCUnauthenticatedError,
+  Range,
+  isRecoverableError,
+  type IOptions,
+  type IRequestOp,
+  type IResponseOp,
+  type Watcher,
+} from "etcd3";
+import { abortError } from "./abort.js";
+import { causeMessage, endpointList, unreachable } from "./errors.js";
+import type { TlsFiles } from "./http.js";
+import { coveringPrefixes } from "./prefixes.js";
+import type { Backend, Revision, Snapshot } from "./types.js";
+
+export interface EtcdV3Options {
+  endpoints: readonly URL[];
+  tls: TlsFiles;
+  username?: string;
+  password?: string;
+  /** Deadline for one read; default 10 s. */
+  callTimeoutMs?: number;
+}
+
+/** etcd's default --max-txn-ops. */
+const MAX_TXN_OPS = 128;
+
+type WatchBackoff = NonNullable<NonNullable<IOptions["faultHandling"]>["watchBackoff"]>;
+
+/** Reconnect delays for the watch stream: 100 ms doubling to 2 s (the client's default climbs to 30 s). */
+function watchBackoff(delay = 100): WatchBackoff {
+  return { duration: delay, next: () => watchBackoff(Math.min(delay * 2, 2000)) };
+}
+
+export class EtcdV3Backend implements Backend {
+  readonly name = "etcdv3";
+  private readonly client: Etcd3;
+  private readonly shown: string[];
+  private readonly active = new Set<() => Promise<void>>();
+  private closed = false;
+
+  constructor(opts: EtcdV3Options) {
+    if (opts.endpoints.length === 0) throw new Error("the etcdv3 backend needs at least one -node");
+    this.shown = opts.endpoints.map((u) => u.origin);
+    const timeout = opts.callTimeoutMs ?? 10_000;
+    const secure = opts.endpoints.some((u) => u.protocol === "https:");
+    if (secure && opts.endpoints.some((u) => u.protocol !== "https:")) {
+      throw new Error(`-node: mix of http and https endpoints (${endpointList(this.shown)}); use one scheme`);
+    }
+    this.client = new Etcd3({
+      hosts: opts.endpoints.map((u) => u.origin),
+      // Without a CA file the system roots apply (grpc treats a null root certificate so).
+      credentials:
+        secure && (opts.tls.ca || opts.tls.cert)
+          ? {
+              rootCertificate: opts.tls.ca ?? (null as unknown as Buffer),
+              privateKey: opts.tls.key,
+              certChain: opts.tls.cert,
+            }
+          : undefined,
+      auth:
+        opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      faultHandling: { watchBackoff: watchBackoff() },
+    });
+  }
+
+  async getValues(prefixes: readonly string[]): Promise<Snapshot> {
+    const ranges = coveringPrefixes(prefixes).map(rangeOf);
+    const values = new Map<string, string>();
+    try {
+      const first = await this.client.kv.txn({ success: ranges.slice(0, MAX_TXN_OPS) });
+      const revision = first.header.revision;
+      collect(first.responses, values);
+      // More prefixes than one txn takes: read the rest at the same revision.
+      for (let i = MAX_TXN_OPS; i < ranges.length; i += MAX_TXN_OPS) {
+        const chunk = ranges
+          .slice(i, i + MAX_TXN_OPS)
+          .map((op) => ({ request_range: { ...op.request_range, revision } }));
+        collect((await this.client.kv.txn({ success: chunk })).responses, values);
+      }
+      return { values, revision: BigInt(revision) };
+    } catch (e) {
+      throw this.describe(e);
+    }
+  }
+
+  watch(prefixes: readonly string[], since: Revision, signal: AbortSignal): Promise<Revision> {
+    return new Promise<Revision>((resolve, reject) => {
+      if (signal.aborted) return reject(abortError(signal));
+      if (this.closed) return reject(new Error("etcdv3 backend is closed"));
+      const start = (since + 1n).toString();
+      const watchers: Watcher[] = [];
+      let done = false;
+      const finish = (outcome: () => void): Promise<void> => {
+        if (done) return Promise.resolve();
+        done = true;
+        signal.removeEventListener("abort", onAbort);
+        this.active.delete(stop);
+        outcome();
+        return Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))).then(() => undefined);
+      };
+      const onAbort = () => void finish(() => reject(abortError(signal)));
+      const stop = () => finish(() => reject(new Error("etcdv3 backend closed while watching")));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.active.add(stop);
+
+      const onCanceled = (err: Error) => {
+        if (done) return;
+        // The server cancels a watch whose start revision was compacted (and for
+        // permission errors). Tell the two apart by reading at the snapshot revision.
+        void this.compactedSince(since, probeKey).then(
+          (current) => finish(() => (current !== undefined ? resolve(current) : reject(this.describe(err)))),
+          (e: unknown) => finish(() => reject(this.describe(e))),
+        );
+      };
+
+      const covering = coveringPrefixes(prefixes.length === 0 ? [""] : prefixes);
+      const probeKey = rangeOf(covering[0]!).request_range.key!;
+      for (const prefix of covering) {
+        const w = this.client.watch().prefix(prefix).startRevision(start).watcher();
+        watchers.push(w);
+        w.on("data", (res) => {
+          const last = res.events.at(-1);
+          if (!done && last) void finish(() => resolve(BigInt(last.kv.mod_revision)));
+        });
+        // The client resumes after its last seen header revision; nothing was reported
+        // yet, so resume from the snapshot instead (events before that header may be in flight).
+        w.on("disconnected", () => {
+          (w.request as { start_revision?: string }).start_revision = start;
+        });
+        // A cluster whose revision is behind the snapshot lost its data (or is another
+        // cluster): nothing from `since` on will ever match, so have the caller re-read.
+        w.on("connected", (res) => {
+          const now = BigInt(res.header.revision);
+          if (!done && now < since) void finish(() => resolve(now));
+        });
+        w.on("error", onCanceled);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const cancels = [...this.active].map((stop) => stop());
+    await Promise.race([Promise.all(cancels), new Promise((r) => setTimeout(r, 1000).unref())]);
+    this.client.close();
+  }
+
+  /** The current revision if `since` was compacted away, otherwise undefined. */
+  private async compactedSince(since: Revision, key: Buffer): Promise<Revision | undefined> {
+    if (since <= 0n) return undefined;
+    try {
+      // A key under a watched prefix: readable by any user allowed to watch it.
+      await this.client.kv.range({ key, revision: since.toString(), count_only: true });
+      return undefined;
+    } catch (e) {
+      if (!/compacted/i.test(causeMessage(e))) throw e;
+      const now = await this.client.kv.range({ key, count_only: true });
+      return BigInt(now.header.revision);
+    }
+  }
+
+  private describe(e: unknown): Error {
+    if (
+      e instanceof EtcdAuthenticationFailedError ||
+      e instanceof EtcdPermissionDeniedError ||
+      e instanceof GRPCUnauthenticatedError ||
+      (e instanceof Error && /user name is empty|permission denied|invalid auth token/i.test(e.message))
+    ) {
+      return new Error(
+        `etcd at ${endpointList(this.shown)} refused the request: ${causeMessage(e)}; pass -username and -password for a user allowed to read these keys`,
+        { cause: e },
+      );
+    }
+    if (
+      e instanceof Error &&
+      (isRecoverableError(e) || /UNAVAILABLE|DEADLINE|ECONNREFUSED|circuit/i.test(e.message))
+    ) {
+      return unreachable(this.shown, e);
+    }
+    return new Error(`etcd at ${endpointList(this.shown)}: ${causeMessage(e)}`, { cause: e });
+  }
+}
+
+function rangeOf(prefix: string): IRequestOp & { request_range: NonNullable<IRequestOp["request_range"]> } {
+  const r = Range.prefix(prefix);
+  return { request_range: { key: r.start, range_end: r.end } };
+}
+
+function collect(responses: IResponseOp[], into: Map<string, string>): void {
+  for (const r of responses) {
+    for (const kv of r.response_range?.kvs ?? [])
+      into.set(kv.key.toString("utf8"), kv.value.toString("utf8"));
+  }
+}

@@ -1,0 +1,260 @@
+// Leased registrations in etcd. Every key this Registry writes carries its lease; the lease is kept
+// alive with keepalives only (keys are never rewritten to refresh them). A lost lease is detected
+// here (keepalive answers TTL <= 0, or no answer for longer than the TTL) rather than by the etcd3
+// client, which notices only after about 2x TTL; then a new lease is granted and every owned key is
+// written again under it.
+import { EventEmitter } from "node:events";
+import type { Etcd3 } from "etcd3";
+import { pino, type Logger } from "pino";
+import { createEtcdClient, type EtcdAuthOptions, type EtcdTlsOptions } from "./etcd-client.js";
+import { validateAddress } from "./keys.js";
+
+export interface RegistryOptions {
+  endpoints: string[];
+  /** Lease TTL in seconds (default 15). 0 writes keys without a lease (they stay until deleted). */
+  ttlSeconds?: number;
+  tls?: EtcdTlsOptions;
+  auth?: EtcdAuthOptions;
+  logger?: Logger;
+}
+
+export interface RegistryEntry {
+  key: string;
+  value: string;
+  /** Lease id as etcd reports it ("0" when the key has none). */
+  lease: string;
+}
+
+export interface RegisterOptions {
+  /**
+   * Skip the write when the key already holds this value under any lease (for one-shot writers
+   * such as `hecd run`, so they never take a key over from the agent that keeps it alive).
+   */
+  keepExistingLease?: boolean;
+}
+
+export interface RegistryEvents {
+  /** A new lease was granted after the previous one was lost; owned keys were written again. */
+  "lease-regranted": [leaseId: string];
+  /** etcd answered keepalives again after failing (the lease survived). */
+  recovered: [];
+  /** etcd has not answered keepalives for longer than the TTL. */
+  outage: [error: Error];
+}
+
+type State = "ok" | "failing" | "outage" | "closed";
+
+export class Registry extends EventEmitter<RegistryEvents> {
+  readonly ttlSeconds: number;
+  private readonly owned = new Map<string, string>();
+  private leaseId = "0";
+  private state: State = "ok";
+  private lastOk = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly client: Etcd3,
+    ttlSeconds: number,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  /** Connects, checks that etcd answers, and grants the lease (when ttlSeconds > 0). */
+  static async connect(opts: RegistryOptions): Promise<Registry> {
+    const ttl = opts.ttlSeconds ?? 15;
+    if (!Number.isInteger(ttl) || ttl < 0 || (ttl > 0 && ttl < 2)) {
+      throw new Error(`lease TTL ${ttl} is invalid: use a whole number of seconds >= 2 (or 0 for no lease)`);
+    }
+    const client = createEtcdClient({ endpoints: opts.endpoints, tls: opts.tls, auth: opts.auth });
+    const reg = new Registry(client, ttl, opts.logger ?? pino({ level: "silent" }));
+    try {
+      await client.get("/hecd/.probe").options({ deadline: Date.now() + 5000 }).string();
+      if (ttl > 0) reg.leaseId = await reg.grant();
+    } catch (e) {
+      client.close();
+      throw new Error(`cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`);
+    }
+    if (ttl > 0) reg.scheduleKeepalive();
+    return reg;
+  }
+
+  /** Current lease id ("0" without a lease). */
+  get lease(): string {
+    return this.leaseId;
+  }
+
+  /** Keys this registry keeps (written and not deregistered), with their values. */
+  ownedKeys(): ReadonlyMap<string, string> {
+    return this.owned;
+  }
+
+  /**
+   * Writes `key` = `address` (validated `host:port`) under the lease. Idempotent: no write when the
+   * key already holds the value under this registry's lease. Returns whether it wrote.
+   */
+  async register(key: string, address: string, opts: RegisterOptions = {}): Promise<boolean> {
+    validateAddress(address);
+    return this.put(key, address, opts);
+  }
+
+  /** Writes a non-address record (e.g. a host's JSON) under the lease; same idempotence as register. */
+  async publish(key: string, value: string): Promise<boolean> {
+    if (value.includes("\n")) throw new Error(`record for ${key} contains a newline`);
+    return this.put(key, value, {});
+  }
+
+  /**
+   * Deletes `key`. With `onlyIfValue`, deletes only while the key still holds that value (so a
+   * same-named container on another host is never removed). Returns whether a key was deleted.
+   */
+  deregister(key: string, onlyIfValue?: string): Promise<boolean> {
+    return this.serial(async () => {
+      this.owned.delete(key);
+      if (onlyIfValue === undefined) {
+        const r = await this.client.delete().key(key).exec();
+        return Number(r.deleted) > 0;
+      }
+      const r = await this.client
+        .if(key, "Value", "==", onlyIfValue)
+        .then(this.client.delete().key(key))
+        .commit();
+      return r.succeeded;
+    });
+  }
+
+  /** All keys under `prefix` (a directory: `/app/servers` lists `/app/servers/*`), key -> value. */
+  async list(prefix: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const e of await this.entries(prefix)) out.set(e.key, e.value);
+    return out;
+  }
+
+  /** Like {@link list} with each key's lease. */
+  async entries(prefix: string): Promise<RegistryEntry[]> {
+    const dir = prefix.endsWith("/") ? prefix : `${prefix}/`;
+    const r = await this.client.getAll().prefix(dir).exec();
+    return r.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), lease: String(kv.lease ?? "0") }));
+  }
+
+  /** Stops keepalives. With revoke, deletes the lease (and so every key under it) now; otherwise the keys expire after the TTL. */
+  async close(opts: { revoke?: boolean } = {}): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain.catch(() => {});
+    if (opts.revoke && this.leaseId !== "0") {
+      await this.client.leaseClient
+        .leaseRevoke({ ID: this.leaseId }, { deadline: Date.now() + 3000 })
+        .catch((e: Error) => this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"));
+    }
+    this.client.close();
+  }
+
+  private put(key: string, value: string, opts: RegisterOptions): Promise<boolean> {
+    return this.serial(async () => {
+      if (this.state === "closed") throw new Error("registry is closed");
+      this.owned.set(key, value);
+      const write = this.client.put(key).value(value);
+      if (this.leaseId !== "0") write.lease(this.leaseId);
+      const txn = this.client.if(key, "Value", "==", value);
+      if (!opts.keepExistingLease) txn.and(key, "Lease", "==", this.leaseId);
+      const r = await txn.then().else(write).commit();
+      return !r.succeeded;
+    });
+  }
+
+  /** Registry writes run one at a time, so a re-grant never interleaves with a register/deregister. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async grant(): Promise<string> {
+    const r = await this.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }, { deadline: Date.now() + 3000 });
+    return String(r.ID);
+  }
+
+  private get intervalMs(): number {
+    return Math.max(300, Math.floor((this.ttlSeconds * 1000) / 4));
+  }
+
+  private scheduleKeepalive(delay = this.intervalMs): void {
+    if (this.state === "closed") return;
+    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer.unref();
+  }
+
+  private get closed(): boolean {
+    return this.state === "closed";
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const ttl = await this.keepaliveOnce(this.leaseId, Math.min(2000, this.intervalMs * 2));
+      if (ttl <= 0) {
+        this.log.warn({ lease: this.leaseId }, "etcd lease expired; granting a new one and registering again");
+        await this.regrant();
+      } else {
+        this.lastOk = Date.now();
+        if (this.state === "failing" || this.state === "outage") {
+          this.state = "ok";
+          this.log.info({ lease: this.leaseId, ttl }, "etcd answers again; lease still alive");
+          this.emit("recovered");
+        }
+      }
+    } catch (e) {
+      if (this.closed) return;
+      const silentFor = Date.now() - this.lastOk;
+      if (this.state !== "outage" && silentFor > this.ttlSeconds * 1000) {
+        this.state = "outage";
+        this.log.error({ err: (e as Error).message, silentMs: silentFor }, "etcd unreachable for longer than the lease TTL");
+        this.emit("outage", e as Error);
+      } else {
+        if (this.state === "ok") this.state = "failing";
+        this.log.warn({ err: (e as Error).message }, "etcd keepalive failed");
+      }
+    }
+    this.scheduleKeepalive(this.state === "ok" ? this.intervalMs : Math.min(this.intervalMs, 500));
+  }
+
+  /** Grants a new lease and writes every owned key again under it. Throws when etcd is unreachable. */
+  private regrant(): Promise<void> {
+    return this.serial(async () => {
+      if (this.state === "ok") this.state = "failing";
+      const id = await this.grant();
+      this.leaseId = id;
+      for (const [key, value] of this.owned) {
+        await this.client.put(key).value(value).lease(id).exec();
+      }
+      this.lastOk = Date.now();
+      this.state = "ok";
+      this.log.info({ lease: id, keys: this.owned.size }, "new etcd lease granted; keys registered again");
+      this.emit("lease-regranted", id);
+    });
+  }
+
+  /** One keepalive round trip; resolves with the remaining TTL (<= 0: the lease is gone). */
+  private async keepaliveOnce(id: string, timeoutMs: number): Promise<number> {
+    const stream = await this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + timeoutMs });
+    return await new Promise<number>((resolve, reject) => {
+      let settled = false;
+      const done = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stream.on("error", () => {});
+        stream.end();
+        fn();
+      };
+      const timer = setTimeout(() => done(() => reject(new Error("keepalive timed out"))), timeoutMs);
+      stream.on("data", (res: { TTL?: string | number }) => done(() => resolve(Number(res.TTL ?? 0))));
+      stream.on("error", (err: Error) => done(() => reject(err)));
+      stream.write({ ID: id });
+    });
+  }
+}

@@ -1,0 +1,229 @@
+// confd's template function map (confd 0.16/0.17 with memkv v0.1.1), with
+// the same Go signatures so text/template converts and checks arguments
+// the same way, and Go's results and error texts.
+import { statSync } from "node:fs";
+import { lookupIPSync, lookupSRVSync } from "./dns-sync.js";
+import { base as pathBase, dir as pathDir, BadPatternError } from "./gopath.js";
+import { decodeJSONAs, GoJSONError } from "./gojson.js";
+import { goSortSlice } from "./gosort.js";
+import * as sc from "./gostrconv.js";
+import { GoTime } from "./gotime.js";
+import { KeyNotExistError, sortGoStrings, type MemKV } from "./memkv.js";
+import {
+  GO_TYPE,
+  GoError,
+  GoNumber,
+  GoStruct,
+  KVPair,
+  tagMap,
+  tagSlice,
+  type GoFunc,
+  type GoMap,
+  type GoSlice,
+  type GoValue,
+} from "./value.js";
+
+export type ConfdFuncMap = Record<string, GoFunc>;
+
+export interface ConfdFuncOptions {
+  /** Environment lookup for getenv (default: process.env). */
+  getenv?: (name: string) => string | undefined;
+}
+
+/** net.SRV as lookupSRV returns it ([]*net.SRV). */
+export class NetSRV extends GoStruct {
+  readonly goType = "net.SRV";
+  override readonly pointer = true;
+  readonly fieldNames = ["Target", "Port", "Priority", "Weight"] as const;
+  constructor(
+    public Target: string,
+    public Port: GoNumber,
+    public Priority: GoNumber,
+    public Weight: GoNumber,
+  ) {
+    super();
+  }
+}
+
+type Results = GoFunc["results"];
+
+function fn(
+  name: string,
+  params: readonly string[],
+  results: Results,
+  call: (...args: GoValue[]) => GoValue,
+  variadic?: string,
+): GoFunc {
+  return variadic === undefined ? { name, params, results, call } : { name, params, variadic, results, call };
+}
+
+const wrapInt = (n: bigint): bigint => BigInt.asIntN(64, n);
+
+const strings = (xs: string[]): GoSlice => tagSlice(xs, "[]string");
+
+/** Runs f, turning the library's own error classes into Go's returned error. */
+function goErr<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof GoError) throw e;
+    if (
+      e instanceof KeyNotExistError ||
+      e instanceof BadPatternError ||
+      e instanceof GoJSONError ||
+      e instanceof sc.NumError ||
+      e instanceof sc.CorruptInputError
+    ) {
+      throw new GoError(e.message);
+    }
+    throw e;
+  }
+}
+
+function fileExists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch (e) {
+    // Go's os.IsNotExist is true for ENOENT only.
+    return (e as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}
+
+function lookupIP(host: string): string[] {
+  return sortGoStrings(lookupIPSync(host));
+}
+
+function srvKey(r: NetSRV): string {
+  return `${r.Target}${r.Port.value}${r.Priority.value}${r.Weight.value}`;
+}
+
+function lookupSRV(service: string, proto: string, name: string): GoSlice {
+  const target = service === "" && proto === "" ? name : `_${service}._${proto}.${name}`;
+  const recs = lookupSRVSync(target).map(
+    (r) =>
+      new NetSRV(
+        r.name.endsWith(".") ? r.name : r.name + ".",
+        new GoNumber("uint16", BigInt(r.port)),
+        new GoNumber("uint16", BigInt(r.priority)),
+        new GoNumber("uint16", BigInt(r.weight)),
+      ),
+  );
+  goSortSlice(recs, (a, b) => srvKey(a) < srvKey(b));
+  return tagSlice(recs, "[]*net.SRV");
+}
+
+function reverseInPlace(v: GoValue): GoValue {
+  if (Array.isArray(v)) {
+    const t = (v as GoSlice)[GO_TYPE];
+    if (t === "[]string" || t === "[]memkv.KVPair") v.reverse();
+  }
+  return v;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, "utf8");
+}
+
+/** confd's whole function map, with the store functions bound to store. */
+export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFuncMap {
+  const env = opts.getenv ?? ((name: string) => process.env[name]);
+  const s = (v: GoValue): string => v as string;
+  const i = (v: GoValue): bigint => v as bigint;
+  const list: GoFunc[] = [
+    fn("base", ["string"], "value", (p) => pathBase(s(p))),
+    fn("dir", ["string"], "value", (p) => pathDir(s(p))),
+    fn("split", ["string", "string"], "value", (a, b) => strings(sc.split(s(a), s(b)))),
+    fn("join", ["[]string", "string"], "value", (a, sep) => (a as string[]).join(s(sep))),
+    fn("json", ["string"], "value,error", (t) => goErr(() => decodeJSONAs(s(t), "obj"))),
+    fn("jsonArray", ["string"], "value,error", (t) => goErr(() => decodeJSONAs(s(t), "arr"))),
+    fn(
+      "map",
+      [],
+      "value,error",
+      (...items) => {
+        if (items.length % 2 === 1) throw new GoError("invalid map call");
+        const m = new Map<string, GoValue>();
+        for (let k = 0; k + 1 < items.length; k += 2) {
+          const key = items[k];
+          if (typeof key !== "string") throw new GoError("map keys must be strings");
+          m.set(key, items[k + 1]);
+        }
+        return tagMap(m, "map[string]interface {}");
+      },
+      "interface {}",
+    ),
+    fn(
+      "getenv",
+      ["string"],
+      "value",
+      (name, ...fallback) => {
+        const v = env(s(name));
+        if (v !== undefined && v !== "") return v;
+        return fallback.length > 0 ? s(fallback[0]) : "";
+      },
+      "string",
+    ),
+    fn("datetime", [], "value", () => GoTime.now()),
+    fn("toUpper", ["string"], "value", (x) => sc.toUpper(s(x))),
+    fn("toLower", ["string"], "value", (x) => sc.toLower(s(x))),
+    fn("contains", ["string", "string"], "value", (a, b) => s(a).includes(s(b))),
+    fn("replace", ["string", "string", "string", "int"], "value", (a, o, n, k) => sc.replace(s(a), s(o), s(n), i(k))),
+    fn("trimSuffix", ["string", "string"], "value", (a, suf) =>
+      s(suf) !== "" && s(a).endsWith(s(suf)) ? s(a).slice(0, s(a).length - s(suf).length) : s(a),
+    ),
+    fn("lookupIP", ["string"], "value", (h) => strings(lookupIP(s(h)))),
+    fn("lookupIPV4", ["string"], "value", (h) => strings(lookupIP(s(h)).filter((ip) => ip.includes(".")))),
+    fn("lookupIPV6", ["string"], "value", (h) => strings(lookupIP(s(h)).filter((ip) => ip.includes(":")))),
+    fn("lookupSRV", ["string", "string", "string"], "value", (a, b, c) => lookupSRV(s(a), s(b), s(c))),
+    fn("fileExists", ["string"], "value", (p) => fileExists(s(p))),
+    fn("base64Encode", ["string"], "value", (x) => Buffer.from(s(x), "utf8").toString("base64")),
+    fn("base64Decode", ["string"], "value,error", (x) => goErr(() => sc.base64Decode(s(x)).toString("utf8"))),
+    fn("parseBool", ["string"], "value,error", (x) => goErr(() => sc.parseBool(s(x)))),
+    fn("reverse", ["interface {}"], "value", (v) => reverseInPlace(v)),
+    fn("sortByLength", ["[]string"], "value", (v) => {
+      goSortSlice(v as string[], (a, b) => byteLength(a) < byteLength(b));
+      return v;
+    }),
+    fn("sortKVByLength", ["[]memkv.KVPair"], "value", (v) => {
+      const arr = v as KVPair[];
+      goSortSlice(arr, (a, b) => byteLength(a.Key) < byteLength(b.Key));
+      // Same elements, unnamed type: reverse must treat it as []memkv.KVPair.
+      return tagSlice(arr.slice(), "[]memkv.KVPair");
+    }),
+    fn("add", ["int", "int"], "value", (a, b) => wrapInt(i(a) + i(b))),
+    fn("sub", ["int", "int"], "value", (a, b) => wrapInt(i(a) - i(b))),
+    fn("mul", ["int", "int"], "value", (a, b) => wrapInt(i(a) * i(b))),
+    fn("div", ["int", "int"], "value", (a, b) => {
+      if (i(b) === 0n) throw new GoError("runtime error: integer divide by zero");
+      return wrapInt(i(a) / i(b));
+    }),
+    fn("mod", ["int", "int"], "value", (a, b) => {
+      if (i(b) === 0n) throw new GoError("runtime error: integer divide by zero");
+      return wrapInt(i(a) % i(b));
+    }),
+    fn("seq", ["int", "int"], "value", (a, b) => {
+      const out: bigint[] = [];
+      for (let n = i(a); n <= i(b); n++) out.push(n);
+      return tagSlice(out, "[]int");
+    }),
+    fn("atoi", ["string"], "value,error", (x) => goErr(() => sc.atoi(s(x)))),
+    // Store functions (memkv).
+    fn("exists", ["string"], "value", (k) => store.exists(s(k))),
+    fn("ls", ["string"], "value", (d) => strings(store.ls(s(d)))),
+    fn("lsdir", ["string"], "value", (d) => strings(store.lsdir(s(d)))),
+    fn("get", ["string"], "value,error", (k) => goErr(() => store.get(s(k)))),
+    fn("gets", ["string"], "value,error", (p) => goErr(() => store.gets(s(p)))),
+    fn(
+      "getv",
+      ["string"],
+      "value,error",
+      (k, ...fallback) => goErr(() => store.getv(s(k), fallback as string[])),
+      "string",
+    ),
+    fn("getvs", ["string"], "value,error", (p) => goErr(() => strings(store.getvs(s(p))))),
+  ];
+  const out: ConfdFuncMap = {};
+  for (const f of list) out[f.name] = f;
+  return out;
+}

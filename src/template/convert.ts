@@ -1,0 +1,223 @@
+// Go type names as text/template's argument conversion sees them: kinds,
+// assignability, zero values and nil-ability, over hecd's value model.
+
+import { GoNumber, GoStruct, GO_TYPE, tagMap, tagSlice, type GoValue } from "./value.js";
+
+export type Kind =
+  | "bool"
+  | "int"
+  | "uint"
+  | "float"
+  | "complex"
+  | "string"
+  | "interface"
+  | "reflect"
+  | "slice"
+  | "map"
+  | "pointer"
+  | "func"
+  | "chan"
+  | "struct";
+
+/** Named types whose underlying type is not a struct (Go's `type KVPairs []KVPair`). */
+const NAMED_UNDERLYING = new Map<string, string>([["memkv.KVPairs", "[]memkv.KVPair"]]);
+
+/** Declares a named type and its underlying type, for assignability checks. */
+export function registerNamedType(name: string, underlying: string): void {
+  NAMED_UNDERLYING.set(name, underlying);
+}
+
+export function underlying(typ: string): string {
+  return NAMED_UNDERLYING.get(typ) ?? typ;
+}
+
+const KIND_CACHE = new Map<string, Kind>();
+
+export function kindOf(typ: string): Kind {
+  let k = KIND_CACHE.get(typ);
+  if (k === undefined) {
+    k = computeKind(underlying(typ));
+    KIND_CACHE.set(typ, k);
+  }
+  return k;
+}
+
+function computeKind(t: string): Kind {
+  switch (t) {
+    case "bool":
+      return "bool";
+    case "int":
+    case "int8":
+    case "int16":
+    case "int32":
+    case "int64":
+    case "rune":
+      return "int";
+    case "uint":
+    case "uint8":
+    case "uint16":
+    case "uint32":
+    case "uint64":
+    case "uintptr":
+    case "byte":
+      return "uint";
+    case "float32":
+    case "float64":
+      return "float";
+    case "complex64":
+    case "complex128":
+      return "complex";
+    case "string":
+      return "string";
+    case "reflect.Value":
+      return "reflect";
+    case "error":
+    case "fmt.Stringer":
+      return "interface";
+  }
+  if (t.startsWith("interface")) return "interface";
+  if (t.startsWith("[]") || /^\[\d+\]/.test(t)) return "slice";
+  if (t.startsWith("map[")) return "map";
+  if (t.startsWith("*")) return "pointer";
+  if (t.startsWith("func")) return "func";
+  if (t.startsWith("chan") || t.startsWith("<-chan")) return "chan";
+  return "struct";
+}
+
+export function isEmptyInterface(typ: string): boolean {
+  return typ === "interface {}" || typ === "any";
+}
+
+/** reflect's canBeNil: whether an untyped nil can be assigned to typ. */
+export function canBeNil(typ: string): boolean {
+  switch (kindOf(typ)) {
+    case "chan":
+    case "func":
+    case "interface":
+    case "map":
+    case "pointer":
+    case "slice":
+    case "reflect":
+      return true;
+  }
+  return false;
+}
+
+/** reflect.Zero(typ) in hecd's value model (nil slices and maps become empty ones). */
+export function zeroValue(typ: string): GoValue {
+  switch (kindOf(typ)) {
+    case "bool":
+      return false;
+    case "int":
+      return typ === "int" ? 0n : new GoNumber(typ, 0n);
+    case "uint":
+      return new GoNumber(typ, 0n);
+    case "float":
+      return typ === "float64" ? 0 : new GoNumber(typ, 0);
+    case "complex":
+      return new GoNumber(typ, 0);
+    case "string":
+      return "";
+    case "slice":
+      return tagSlice([], typ);
+    case "map":
+      return tagMap(new Map(), typ);
+    case "reflect":
+      return undefined;
+  }
+  return null;
+}
+
+/** Go's AssignableTo for a value of dynamic type `from` and a parameter type `to`. */
+export function assignable(from: string, to: string): boolean {
+  if (from === to || isEmptyInterface(to)) return true;
+  const fu = NAMED_UNDERLYING.get(from);
+  const tu = NAMED_UNDERLYING.get(to);
+  // Identical underlying types, at least one of them unnamed.
+  if (fu !== undefined && tu === undefined) return fu === to;
+  if (tu !== undefined && fu === undefined) return tu === from;
+  if (to === "error") return from === "*errors.errorString";
+  return false;
+}
+
+export function intLike(typ: string): boolean {
+  const k = kindOf(typ);
+  return k === "int" || k === "uint";
+}
+
+/** Converts an integer value to another integer type (reflect.Value.Convert). */
+export function convertInt(v: GoValue, typ: string): GoValue {
+  const n = typeof v === "bigint" ? v : BigInt((v as GoNumber).value);
+  if (typ === "int") return BigInt.asIntN(64, n);
+  const bits = intBits(typ);
+  const k = kindOf(typ);
+  return new GoNumber(typ, k === "uint" ? BigInt.asUintN(bits, n) : BigInt.asIntN(bits, n));
+}
+
+export function intBits(typ: string): number {
+  const m = /(\d+)$/.exec(typ);
+  if (m !== null) return Number(m[1]);
+  if (typ === "byte") return 8;
+  if (typ === "rune") return 32;
+  return 64;
+}
+
+/** The element type of a slice or map type name ("interface {}" when unknown). */
+export function elemTypeOf(container: GoValue): string {
+  const t = (container as { [GO_TYPE]?: string })[GO_TYPE];
+  if (t === undefined) return "interface {}";
+  const u = underlying(t);
+  if (u.startsWith("[]")) return u.slice(2);
+  if (u.startsWith("map[")) {
+    let depth = 0;
+    for (let i = 3; i < u.length; i++) {
+      const c = u[i];
+      if (c === "[") depth++;
+      else if (c === "]") {
+        depth--;
+        if (depth === 0) return u.slice(i + 1);
+      }
+    }
+  }
+  const arr = /^\[\d+\](.*)$/.exec(u);
+  if (arr !== null) return arr[1]!;
+  return "interface {}";
+}
+
+/** Whether values read out of this container sit in an interface{} slot. */
+export function elemIsInterface(container: GoValue): boolean {
+  const t = (container as { [GO_TYPE]?: string })[GO_TYPE];
+  if (t === undefined) return true;
+  return kindOf(elemTypeOf(container)) === "interface";
+}
+
+/** basicKind from funcs.go, for comparisons. */
+export type BasicKind = "invalid" | "bool" | "complex" | "int" | "float" | "string" | "uint";
+
+export function basicKind(v: GoValue): BasicKind {
+  switch (typeof v) {
+    case "boolean":
+      return "bool";
+    case "bigint":
+      return "int";
+    case "number":
+      return "float";
+    case "string":
+      return "string";
+  }
+  if (v instanceof GoNumber) {
+    const k = kindOf(v.goType);
+    if (k === "int" || k === "uint" || k === "float" || k === "complex") return k;
+  }
+  return "invalid";
+}
+
+/** The numeric value of an int/uint/float value as bigint (ints) or number (floats). */
+export function numericValue(v: GoValue): bigint | number {
+  if (typeof v === "bigint" || typeof v === "number") return v;
+  return (v as GoNumber).value;
+}
+
+export function isStruct(v: GoValue): v is GoStruct {
+  return v instanceof GoStruct;
+}

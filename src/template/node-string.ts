@@ -1,0 +1,184 @@
+// Go's textual forms for the parse tree: Node.String() from
+// text/template/parse/node.go, plus the strconv.Quote and %#U helpers that
+// parse errors and String() need.
+
+import type { Node, PipeNode } from "./node.js";
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+export function isGoPrint(r: number): boolean {
+  if (r < 0x80) return r >= 0x20 && r < 0x7f;
+  return PRINTABLE.test(String.fromCodePoint(r));
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).padStart(width, "0");
+}
+
+/** strconv.Quote for a (valid UTF-16) JS string. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const r = ch.codePointAt(0)!;
+    if (r === 0x22 || r === 0x5c) {
+      out += "\\" + ch;
+    } else if (isGoPrint(r)) {
+      out += ch;
+    } else {
+      switch (r) {
+        case 7:
+          out += "\\a";
+          break;
+        case 8:
+          out += "\\b";
+          break;
+        case 12:
+          out += "\\f";
+          break;
+        case 10:
+          out += "\\n";
+          break;
+        case 13:
+          out += "\\r";
+          break;
+        case 9:
+          out += "\\t";
+          break;
+        case 11:
+          out += "\\v";
+          break;
+        default:
+          if (r < 0x20 || r === 0x7f) out += "\\x" + hex(r, 2);
+          else if (r >= 0xd800 && r <= 0xdfff) out += "\\ufffd";
+          else if (r < 0x10000) out += "\\u" + hex(r, 4);
+          else out += "\\U" + hex(r, 8);
+      }
+    }
+  }
+  return out + '"';
+}
+
+/** fmt's %#U: "U+0041 'A'" (the quoted form only for printable runes). */
+export function formatRuneU(r: number): string {
+  const u = "U+" + r.toString(16).toUpperCase().padStart(4, "0");
+  return isGoPrint(r) ? `${u} '${String.fromCodePoint(r)}'` : u;
+}
+
+/** Go's Node.String(). */
+export function nodeString(node: Node): string {
+  const out: string[] = [];
+  write(node, out);
+  return out.join("");
+}
+
+function writePipe(p: PipeNode, out: string[]): void {
+  if (p.decl.length > 0) {
+    for (let i = 0; i < p.decl.length; i++) {
+      if (i > 0) out.push(", ");
+      write(p.decl[i]!, out);
+    }
+    // Go 1.19 prints ":=" for assignments too.
+    out.push(" := ");
+  }
+  for (let i = 0; i < p.cmds.length; i++) {
+    if (i > 0) out.push(" | ");
+    write(p.cmds[i]!, out);
+  }
+}
+
+function write(node: Node, out: string[]): void {
+  switch (node.type) {
+    case "list":
+      for (const n of node.nodes) write(n, out);
+      return;
+    case "text":
+      out.push(node.text);
+      return;
+    case "comment":
+      out.push("{{", node.text, "}}");
+      return;
+    case "action":
+      out.push("{{");
+      writePipe(node.pipe, out);
+      out.push("}}");
+      return;
+    case "pipe":
+      writePipe(node, out);
+      return;
+    case "command":
+      for (let i = 0; i < node.args.length; i++) {
+        if (i > 0) out.push(" ");
+        const arg = node.args[i]!;
+        if (arg.type === "pipe") {
+          out.push("(");
+          writePipe(arg, out);
+          out.push(")");
+        } else {
+          write(arg, out);
+        }
+      }
+      return;
+    case "identifier":
+      out.push(node.ident);
+      return;
+    case "variable":
+      out.push(node.ident.join("."));
+      return;
+    case "dot":
+      out.push(".");
+      return;
+    case "nil":
+      out.push("nil");
+      return;
+    case "field":
+      for (const id of node.ident) out.push(".", id);
+      return;
+    case "chain":
+      if (node.node.type === "pipe") {
+        out.push("(");
+        writePipe(node.node, out);
+        out.push(")");
+      } else {
+        write(node.node, out);
+      }
+      for (const f of node.field) out.push(".", f);
+      return;
+    case "bool":
+      out.push(node.value ? "true" : "false");
+      return;
+    case "number":
+      out.push(node.text);
+      return;
+    case "string":
+      out.push(node.quoted);
+      return;
+    case "if":
+    case "range":
+    case "with":
+      out.push("{{", node.type, " ");
+      writePipe(node.pipe, out);
+      out.push("}}");
+      write(node.list, out);
+      if (node.elseList !== null) {
+        out.push("{{else}}");
+        write(node.elseList, out);
+      }
+      out.push("{{end}}");
+      return;
+    case "template":
+      out.push("{{template ", goQuote(node.name));
+      if (node.pipe !== null) {
+        out.push(" ");
+        writePipe(node.pipe, out);
+      }
+      out.push("}}");
+      return;
+    case "break":
+      out.push("{{break}}");
+      return;
+    case "continue":
+      out.push("{{continue}}");
+      return;
+  }
+}

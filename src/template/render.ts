@@ -1,0 +1,142 @@
+// Renders a template file the way confd does (and the oracle's CLI): the
+// template named after its file, confd's functions over a KV store, the dot
+// from optional JSON data.
+import { readFileSync } from "node:fs";
+import { confdFuncs } from "./confd-funcs.js";
+import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
+import { base as pathBase, join as pathJoin } from "./gopath.js";
+import { atoi, formatFloatF } from "./gostrconv.js";
+import { MemKV } from "./memkv.js";
+import { Template } from "./template.js";
+import type { GoValue } from "./value.js";
+
+/** Bad input (unreadable file, invalid JSON): not a template error. */
+export class RenderInputError extends Error {
+  override name = "RenderInputError";
+}
+
+export interface RenderOptions {
+  /** Template name used in error messages (confd uses the base name of `src`). */
+  name: string;
+  text: string;
+  store?: MemKV;
+  /** The dot; nil (null) when absent, as in confd. */
+  data?: GoValue;
+  /** Variables that override process.env for getenv. */
+  env?: Record<string, string>;
+}
+
+/** Parses and executes; throws TemplateError with Go's message. */
+export function renderTemplate(opts: RenderOptions): string {
+  const env = opts.env;
+  const funcs = confdFuncs(opts.store ?? new MemKV(), {
+    getenv: (k) => (env !== undefined && Object.hasOwn(env, k) ? env[k] : process.env[k]),
+  });
+  return Template.parse(opts.name, opts.text, funcs).execute(opts.data ?? null);
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new RenderInputError(`cannot read ${what} ${file}: ${why}`);
+  }
+}
+
+function readJSON(file: string, what: string, hint: string): JSONNode {
+  const text = readText(file, what);
+  try {
+    return parseJSON(text);
+  } catch (e) {
+    if (e instanceof GoJSONError) throw new RenderInputError(`${file}: invalid JSON in ${what}: ${e.message} (${hint})`);
+    throw e;
+  }
+}
+
+/** The string confd's file backend stores for a JSON scalar; null for JSON null. */
+function scalarString(n: JSONNode): string | null {
+  switch (n.t) {
+    case "str":
+      return n.v;
+    case "bool":
+      return String(n.v);
+    case "num": {
+      try {
+        return String(atoi(n.text));
+      } catch {
+        const f = Number(n.text);
+        return Number.isFinite(f) ? formatFloatF(f) : n.text;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+function walkKV(n: JSONNode, prefix: string, out: Map<string, string>): void {
+  if (n.t === "obj") {
+    const names = [...new Map(n.v).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [k, v] of names) walkKV(v, pathJoin(prefix, k), out);
+  } else if (n.t === "arr") {
+    n.v.forEach((el, idx) => walkKV(el, pathJoin(prefix, String(idx)), out));
+  } else {
+    const s = scalarString(n);
+    if (s !== null) out.set(prefix, s);
+  }
+}
+
+/** Fills a store from a JSON object of key -> value (nested objects/arrays flattened, keys rooted and cleaned). */
+export function storeFromJSON(node: JSONNode, store = new MemKV()): MemKV {
+  const flat = new Map<string, string>();
+  walkKV(node, "/", flat);
+  for (const [k, v] of flat) store.set(pathJoin("/", k.replace(/^\//, "")), v);
+  return store;
+}
+
+const KV_HINT = 'expected an object of key -> value, e.g. {"/app/servers/web1": "10.0.0.1:8080"}';
+
+export function loadKVFile(file: string): MemKV {
+  const node = readJSON(file, "key/value file", KV_HINT);
+  if (node.t !== "obj" && node.t !== "null") {
+    throw new RenderInputError(`${file}: the key/value file must hold a JSON object, not ${node.t === "arr" ? "an array" : "a " + node.t} (${KV_HINT})`);
+  }
+  return storeFromJSON(node);
+}
+
+export function loadDataFile(file: string): GoValue {
+  const node = readJSON(file, "data file", "it must be one JSON document");
+  const errs: string[] = [];
+  const v = jsonToGo(node, errs);
+  if (errs.length > 0) throw new RenderInputError(`${file}: ${errs[0]}`);
+  return v;
+}
+
+export function loadEnvFile(file: string): Record<string, string> {
+  const node = readJSON(file, "env file", 'expected an object of NAME -> value, e.g. {"HOME": "/root"}');
+  if (node.t !== "obj") throw new RenderInputError(`${file}: the env file must hold a JSON object of strings`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of node.v) {
+    if (v.t !== "str") throw new RenderInputError(`${file}: env variable ${k} must be a string`);
+    out[k] = v.v;
+  }
+  return out;
+}
+
+export interface RenderFileOptions {
+  kvFile?: string;
+  dataFile?: string;
+  envFile?: string;
+  /** Defaults to the base name of the template file. */
+  name?: string;
+}
+
+/** Reads the inputs (throwing RenderInputError) and renders (throwing TemplateError). */
+export function renderFile(templateFile: string, opts: RenderFileOptions = {}): string {
+  const text = readText(templateFile, "template");
+  const store = opts.kvFile !== undefined ? loadKVFile(opts.kvFile) : new MemKV();
+  const data = opts.dataFile !== undefined ? loadDataFile(opts.dataFile) : null;
+  const env = opts.envFile !== undefined ? loadEnvFile(opts.envFile) : undefined;
+  return renderTemplate({ name: opts.name ?? pathBase(templateFile), text, store, data, env });
+}

@@ -1,0 +1,140 @@
+// `hecd agent` as a real process, one per simulated Docker host (two dockerd, two loopback IPs).
+import { spawn, type ChildProcess } from "node:child_process";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Etcd3 } from "etcd3";
+import { startEtcd, type EtcdServer } from "../harness/etcd.js";
+import { ensureTestImage, httpAnswer, publishedPort, runDemoContainer, startDockerHosts, type DockerHost } from "../harness/docker.js";
+import { waitFor } from "../harness/ports.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const run = `c${process.pid}`;
+let etcd: EtcdServer;
+let raw: Etcd3;
+let hosts: DockerHost[] = [];
+const children: ChildProcess[] = [];
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function hecd(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, ETCDCTL_ENDPOINTS: "", DOCKER_HOST: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+function agentArgs(h: DockerHost, extra: string[] = []): string[] {
+  return ["agent", "--etcd", etcd.endpoint, "--docker-host", h.endpoint, "--ttl", "3", "--prefix", `/app/${run}`, ...extra];
+}
+
+async function value(key: string): Promise<string | undefined> {
+  return (await raw.get(key).exec()).kvs[0]?.value.toString();
+}
+
+beforeAll(async () => {
+  const [e, hs] = await Promise.all([startEtcd(), startDockerHosts(2)]);
+  etcd = e;
+  hosts = hs;
+  raw = new Etcd3({ hosts: etcd.endpoint });
+  await Promise.all(hosts.map((h) => ensureTestImage(h.docker)));
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  raw?.close();
+  await Promise.all(hosts.map((h) => h.stop()));
+  await etcd?.destroy();
+});
+
+describe("hecd agent (process, two Docker hosts)", () => {
+  it("each simulated host serves its containers at its own 127.0.0.N", async () => {
+    expect(new Set(hosts.map((h) => h.ip)).size).toBe(2);
+    for (const h of hosts) {
+      const name = `${run}-probe-${h.name}`;
+      const id = await runDemoContainer(h.docker, name);
+      const p = await publishedPort(h.docker, id);
+      expect(p.ip).toBe(h.ip);
+      expect(await httpAnswer(`${p.ip}:${p.port}`)).toBe(name);
+      await h.docker.getContainer(id).remove({ force: true });
+    }
+  });
+
+  it("registers per host; SIGKILL of one agent drops its keys within the TTL and keeps the other's", async () => {
+    const [h1, h2] = hosts as [DockerHost, DockerHost];
+    const a1 = hecd(agentArgs(h1));
+    const a2 = hecd(agentArgs(h2));
+    const n1 = `${run}-one`;
+    const n2 = `${run}-two`;
+    const id1 = await runDemoContainer(h1.docker, n1);
+    const id2 = await runDemoContainer(h2.docker, n2);
+    const k1 = `/app/${run}/${n1}`;
+    const k2 = `/app/${run}/${n2}`;
+    await waitFor("both keys", async () => (await value(k1)) !== undefined && (await value(k2)) !== undefined, 15_000, 20).catch((e) => {
+      throw new Error(`${(e as Error).message}\nagent 1:\n${a1.output()}\nagent 2:\n${a2.output()}`);
+    });
+    expect(await value(k1)).toBe(`${h1.ip}:${(await publishedPort(h1.docker, id1)).port}`);
+    expect(await value(k2)).toBe(`${h2.ip}:${(await publishedPort(h2.docker, id2)).port}`);
+    expect(await httpAnswer((await value(k1))!)).toBe(n1);
+    expect(await httpAnswer((await value(k2))!)).toBe(n2);
+    expect(JSON.parse((await value(`/hecd/hosts/${h1.ip}`))!)).toMatchObject({ address: h1.ip, docker: h1.endpoint, containers: 1 });
+
+    const t0 = performance.now();
+    a1.child.kill("SIGKILL");
+    await a1.exited;
+    await waitFor("agent 1 keys expire", async () => (await value(k1)) === undefined && (await value(`/hecd/hosts/${h1.ip}`)) === undefined, 5000, 20);
+    const took = performance.now() - t0;
+    // The lease ends at most one TTL after its last keepalive (which was before the kill); etcd
+    // sweeps expired leases every 500 ms, and the probe polls every 20 ms.
+    expect(took).toBeLessThanOrEqual(3000 + 500 + 100);
+    expect(await value(k2)).toBeDefined();
+    // the surviving agent's keys are never touched by keepalives or by the other host's loss
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await value(k2)).toBe(`${h2.ip}:${(await publishedPort(h2.docker, id2)).port}`);
+
+    a2.child.kill("SIGTERM");
+    expect((await a2.exited).code).toBe(0);
+    expect(a2.output()).toMatch(/"msg":"agent stopped"/);
+  });
+
+  it("refuses plain TCP to Docker with an error naming the fix", async () => {
+    const p = hecd(["agent", "--etcd", etcd.endpoint, "--docker-host", "tcp://127.0.0.1:2375"]);
+    const r = await p.exited;
+    expect(r.code).not.toBe(0);
+    expect(p.output()).toMatch(/TCP without TLS client certificates; refusing/);
+    expect(p.output()).toMatch(/--docker-tls-verify --docker-cert-path/);
+  });
+
+  it("fails clearly without an etcd endpoint", async () => {
+    const p = hecd(["agent", "--docker-host", hosts[0]!.endpoint]);
+    const r = await p.exited;
+    expect(r.code).not.toBe(0);
+    expect(p.output()).toMatch(/no etcd endpoint: pass --etcd/);
+  });
+
+  it("takes etcd endpoints from ETCDCTL_ENDPOINTS", async () => {
+    const h = hosts[1]!;
+    const name = `${run}-envcfg`;
+    await runDemoContainer(h.docker, name);
+    const p = hecd(["agent", "--docker-host", h.endpoint, "--ttl", "3", "--prefix", `/app/${run}-env`], {
+      ETCDCTL_ENDPOINTS: etcd.endpoint,
+    });
+    await waitFor("key", async () => (await value(`/app/${run}-env/${name}`)) !== undefined, 15_000, 20).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${p.output()}`);
+    });
+    p.child.kill("SIGTERM");
+    expect((await p.exited).code).toBe(0);
+  });
+});

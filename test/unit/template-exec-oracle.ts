@@ -1,0 +1,66 @@
+// Differential testing against the Go oracle: write one case directory per
+// case, render them all with `gotmpl-oracle -batch`, and compare with hecd's
+// engine byte for byte (output, or the error message).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { confdFuncs } from "../../src/template/confd-funcs.js";
+import { MemKV } from "../../src/template/memkv.js";
+import { Template } from "../../src/template/template.js";
+import { fromJSON } from "../../src/template/value.js";
+
+export interface ExecCase {
+  /** Template text (named template.tmpl, as the oracle's batch mode names it). */
+  t: string;
+  /** JSON data for the dot (omitted: nil dot). */
+  data?: unknown;
+  /** Flat key -> value store. */
+  kv?: Record<string, string>;
+}
+
+export interface Outcome {
+  out?: string;
+  err?: string;
+}
+
+export function oraclePath(): string {
+  const bin = process.env.GOTMPL_ORACLE;
+  if (bin === undefined || bin === "") throw new Error("GOTMPL_ORACLE is not set: run the tests through vitest (its globalSetup builds the oracle)");
+  return bin;
+}
+
+/** Renders every case with the Go oracle in one batch run. */
+export function oracleBatch(cases: readonly ExecCase[]): Outcome[] {
+  const dir = mkdtempSync(join(tmpdir(), "hecd-exec-diff-"));
+  try {
+    cases.forEach((c, i) => {
+      const d = join(dir, `c${String(i).padStart(4, "0")}`);
+      mkdirSync(d);
+      writeFileSync(join(d, "template.tmpl"), c.t);
+      if (c.data !== undefined) writeFileSync(join(d, "data.json"), JSON.stringify(c.data));
+      if (c.kv !== undefined) writeFileSync(join(d, "kv.json"), JSON.stringify(c.kv));
+    });
+    execFileSync(oraclePath(), ["-batch", dir], { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 28 });
+    return cases.map((_, i) => {
+      const d = join(dir, `c${String(i).padStart(4, "0")}`);
+      if (existsSync(join(d, "expected.err"))) return { err: readFileSync(join(d, "expected.err"), "utf8") };
+      return { out: readFileSync(join(d, "expected.out"), "utf8") };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Renders one case with hecd's engine, in the oracle's shape (error text plus "\n"). */
+export function hecdRender(c: ExecCase): Outcome {
+  const store = new MemKV();
+  for (const [k, v] of Object.entries(c.kv ?? {})) store.set(k, v);
+  try {
+    const tmpl = Template.parse("template.tmpl", c.t, confdFuncs(store));
+    return { out: tmpl.execute(c.data === undefined ? null : fromJSON(c.data)) };
+  } catch (e) {
+    if (e instanceof Error && e.name === "TemplateError") return { err: e.message + "\n" };
+    throw e;
+  }
+}
