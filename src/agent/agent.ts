@@ -5,7 +5,15 @@
 import type Docker from "dockerode";
 import { pino, type Logger } from "pino";
 import { dockerClient, resolveDockerEndpoint, type DockerConnectOptions } from "../docker/connect.js";
-import { addressHost, DEFAULT_PREFIX, hostKey, normalizePrefix, SERVICES_PREFIX, validateHost, type HostRecord } from "../registry/keys.js";
+import {
+  addressHost,
+  DEFAULT_PREFIX,
+  hostKey,
+  normalizePrefix,
+  SERVICES_PREFIX,
+  validateHost,
+  type HostRecord,
+} from "../registry/keys.js";
 import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
 import { Registry } from "../registry/registry.js";
 import { decide, normalizePortSpec, type Layout, type LayoutConfig, type Registration } from "./container.js";
@@ -54,7 +62,19 @@ export interface AgentHandle {
   stop(opts?: { revoke?: boolean }): Promise<void>;
 }
 
-const TERMINATING_SIGNALS = new Set(["", "2", "3", "6", "9", "15", "SIGINT", "SIGQUIT", "SIGABRT", "SIGKILL", "SIGTERM"]);
+const TERMINATING_SIGNALS = new Set([
+  "",
+  "2",
+  "3",
+  "6",
+  "9",
+  "15",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGABRT",
+  "SIGKILL",
+  "SIGTERM",
+]);
 const INSPECT_CONCURRENCY = 16;
 
 export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
@@ -63,7 +83,8 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const docker = isDocker(opts.docker) ? opts.docker : dockerClient(dockerOpts);
   const dockerEndpoint = dockerOpts ? resolveDockerEndpoint(dockerOpts).url : "(client given)";
   const layout: Layout = opts.layout ?? "servers";
-  if (layout !== "servers" && layout !== "services") throw new Error(`layout ${String(layout)} is unknown: use servers or services`);
+  if (layout !== "servers" && layout !== "services")
+    throw new Error(`layout ${String(layout)} is unknown: use servers or services`);
   const prefix = normalizePrefix(opts.prefix ?? DEFAULT_PREFIX);
   const port = normalizePortSpec(opts.port ?? "80/tcp");
   const ttl = opts.ttlSeconds ?? 15;
@@ -72,15 +93,24 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   try {
     await docker.ping();
   } catch (e) {
-    throw new Error(`cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`);
+    throw new Error(`cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`, { cause: e });
   }
   const { hostIp, source } = await resolveHostIp(docker, opts.hostIp);
   if (hostIp) log.info({ hostIp, source }, "host IP");
-  else log.warn("no host IP known (pass --host-ip): only containers whose ports are bound to a specific IP are registered");
+  else
+    log.warn(
+      "no host IP known (pass --host-ip): only containers whose ports are bound to a specific IP are registered",
+    );
   const hostName = opts.hostName ?? defaultHostName(hostIp, (await docker.info()) as { Name?: string });
   const hostRecordKey = hostKey(hostName);
 
-  const registry = await Registry.connect({ endpoints: opts.etcd.endpoints, ttlSeconds: ttl, tls: opts.etcd.tls, auth: opts.etcd.auth, logger: log });
+  const registry = await Registry.connect({
+    endpoints: opts.etcd.endpoints,
+    ttlSeconds: ttl,
+    tls: opts.etcd.tls,
+    auth: opts.etcd.auth,
+    logger: log,
+  });
   const cfg: LayoutConfig = { layout, prefix, port, ...(hostIp ? { hostIp } : {}) };
   const scope = layout === "services" ? SERVICES_PREFIX : prefix;
   const byId = new Map<string, Registration>();
@@ -171,7 +201,13 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 
   const publishHost = async () => {
-    const record: HostRecord = { address: hostIp ?? "", docker: dockerEndpoint, containers: byId.size, prefix: scope, layout };
+    const record: HostRecord = {
+      address: hostIp ?? "",
+      docker: dockerEndpoint,
+      containers: byId.size,
+      prefix: scope,
+      layout,
+    };
     const text = JSON.stringify(record);
     if (text === lastHostRecord) return;
     await registry.publish(hostRecordKey, text);
@@ -193,7 +229,10 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     const written = await Promise.all([...desired.values()].map(async (reg) => apply(reg)));
     void written;
     // Delete this host's keys that no longer match: under our lease, or pointing at our addresses.
-    const ownHosts = new Set<string>([...(hostIp ? [hostIp] : []), ...[...desired.values()].map((r) => addressHost(r.address))]);
+    const ownHosts = new Set<string>([
+      ...(hostIp ? [hostIp] : []),
+      ...[...desired.values()].map((r) => addressHost(r.address)),
+    ]);
     const wantedKeys = new Map([...desired.values()].map((r) => [r.key, r.address]));
     let stale = 0;
     for (const e of await registry.entries(scope)) {
@@ -249,23 +288,27 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 
   let dockerDownCleared = false;
-  const events = new DockerEventStream(docker, {
-    onEvent,
-    onConnected: (first) => {
-      dockerDownCleared = false;
-      if (!first) log.info("docker event stream reconnected");
-      void requestResync(first ? "start" : "docker reconnected");
+  const events = new DockerEventStream(
+    docker,
+    {
+      onEvent,
+      onConnected: (first) => {
+        dockerDownCleared = false;
+        if (!first) log.info("docker event stream reconnected");
+        void requestResync(first ? "start" : "docker reconnected");
+      },
+      onDown: (downMs) => {
+        // Without a daemon its containers are not serving; drop them after one TTL.
+        if (dockerDownCleared || downMs < ttl * 1000) return;
+        dockerDownCleared = true;
+        void enqueue("docker down", async () => {
+          for (const id of [...byId.keys()]) await remove(id, "docker unreachable");
+          await publishHost();
+        });
+      },
     },
-    onDown: (downMs) => {
-      // Without a daemon its containers are not serving; drop them after one TTL.
-      if (dockerDownCleared || downMs < ttl * 1000) return;
-      dockerDownCleared = true;
-      void enqueue("docker down", async () => {
-        for (const id of [...byId.keys()]) await remove(id, "docker unreachable");
-        await publishHost();
-      });
-    },
-  }, log);
+    log,
+  );
 
   registry.on("lease-regranted", () => void requestResync("etcd lease re-granted"));
   registry.on("recovered", () => void requestResync("etcd reachable again"));
@@ -279,7 +322,10 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     throw e;
   }
 
-  const periodic = (opts.resyncIntervalMs ?? 60_000) > 0 ? setInterval(() => void requestResync("periodic"), opts.resyncIntervalMs ?? 60_000) : undefined;
+  const periodic =
+    (opts.resyncIntervalMs ?? 60_000) > 0
+      ? setInterval(() => void requestResync("periodic"), opts.resyncIntervalMs ?? 60_000)
+      : undefined;
 
   return {
     hostName,
@@ -318,20 +364,27 @@ function defaultHostName(hostIp: string | undefined, info: { Name?: string }): s
 }
 
 /** The host IP given, else dockerd's default bind IP (`--ip`) when it names one address. */
-export async function resolveHostIp(docker: Docker, given: string | undefined): Promise<{ hostIp?: string; source: string }> {
+export async function resolveHostIp(
+  docker: Docker,
+  given: string | undefined,
+): Promise<{ hostIp?: string; source: string }> {
   if (given !== undefined && given !== "") {
     try {
       validateHost(given);
     } catch (e) {
-      throw new Error(`--host-ip: ${(e as Error).message}`);
+      throw new Error(`--host-ip: ${(e as Error).message}`, { cause: e });
     }
-    if (given === "0.0.0.0" || given === "::") throw new Error(`--host-ip ${given} is a wildcard; give the address other hosts reach this one on`);
+    if (given === "0.0.0.0" || given === "::")
+      throw new Error(`--host-ip ${given} is a wildcard; give the address other hosts reach this one on`);
     return { hostIp: given, source: "--host-ip" };
   }
   try {
     const net = await docker.getNetwork("bridge").inspect();
-    const bind = (net as { Options?: Record<string, string> }).Options?.["com.docker.network.bridge.host_binding_ipv4"];
-    if (bind && bind !== "0.0.0.0") return { hostIp: bind, source: "dockerd --ip (bridge host_binding_ipv4)" };
+    const bind = (net as { Options?: Record<string, string> }).Options?.[
+      "com.docker.network.bridge.host_binding_ipv4"
+    ];
+    if (bind && bind !== "0.0.0.0")
+      return { hostIp: bind, source: "dockerd --ip (bridge host_binding_ipv4)" };
   } catch {
     // no default bridge network: nothing to detect from
   }

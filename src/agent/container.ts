@@ -42,7 +42,8 @@ const WILDCARD = new Set(["", "0.0.0.0", "::"]);
 export function normalizePortSpec(spec: string): string {
   const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(spec.trim());
   const n = m ? Number(m[1]) : NaN;
-  if (!m || n < 1 || n > 65535) throw new Error(`port ${JSON.stringify(spec)} is not PORT or PORT/tcp|udp with PORT in 1..65535`);
+  if (!m || n < 1 || n > 65535)
+    throw new Error(`port ${JSON.stringify(spec)} is not PORT or PORT/tcp|udp with PORT in 1..65535`);
   return `${n}/${m[2] ?? "tcp"}`;
 }
 
@@ -64,13 +65,20 @@ export function decide(info: ContainerInspectInfo, cfg: LayoutConfig): Decision 
 
   const ignore = labels["hecd.ignore"] ?? env.get("SERVICE_IGNORE");
   if (ignore !== undefined && TRUE.has(ignore.toLowerCase())) {
-    return skip(labels["hecd.ignore"] !== undefined ? "label hecd.ignore is set" : "env SERVICE_IGNORE is set");
+    return skip(
+      labels["hecd.ignore"] !== undefined ? "label hecd.ignore is set" : "env SERVICE_IGNORE is set",
+    );
   }
   if (!info.State?.Running) return skip("not running", false);
   if (info.State.Paused) return skip("paused", false);
   if (info.State.Restarting) return skip("restarting", false);
 
-  const portSource = labels["hecd.port"] !== undefined ? "label hecd.port" : env.has("SERVICE_PORT") ? "env SERVICE_PORT" : "--port";
+  const portSource =
+    labels["hecd.port"] !== undefined
+      ? "label hecd.port"
+      : env.has("SERVICE_PORT")
+        ? "env SERVICE_PORT"
+        : "--port";
   let port: string;
   try {
     port = normalizePortSpec(labels["hecd.port"] ?? env.get("SERVICE_PORT") ?? cfg.port);
@@ -109,12 +117,17 @@ export function decide(info: ContainerInspectInfo, cfg: LayoutConfig): Decision 
 
 function pickAddress(info: ContainerInspectInfo, port: string, hostIp: string | undefined): string {
   if (info.HostConfig?.NetworkMode === "host") {
-    if (!hostIp) throw new Error(`uses the host network; its port ${port} is on the host, but no host IP is known (pass --host-ip)`);
+    if (!hostIp)
+      throw new Error(
+        `uses the host network; its port ${port} is on the host, but no host IP is known (pass --host-ip)`,
+      );
     return formatAddress(hostIp, Number(port.split("/")[0]));
   }
   const bindings = info.NetworkSettings?.Ports?.[port];
   if (!bindings || bindings.length === 0) {
-    return fail(`container port ${port} is not published (start it with -P or -p HOSTPORT:${port.split("/")[0]})`);
+    return fail(
+      `container port ${port} is not published (start it with -P or -p HOSTPORT:${port.split("/")[0]})`,
+    );
   }
   const v4 = bindings.find((b) => !b.HostIp.includes(":")) ?? bindings[0]!;
   const hostPort = Number(v4.HostPort);
@@ -122,7 +135,10 @@ function pickAddress(info: ContainerInspectInfo, port: string, hostIp: string | 
     return fail(`container port ${port} has no usable host port (${JSON.stringify(v4.HostPort)})`);
   }
   if (WILDCARD.has(v4.HostIp)) {
-    if (!hostIp) return fail(`container port ${port} is bound on all interfaces and no host IP is known (pass --host-ip)`);
+    if (!hostIp)
+      return fail(
+        `container port ${port} is bound on all interfaces and no host IP is known (pass --host-ip)`,
+      );
     return formatAddress(hostIp, hostPort);
   }
   return formatAddress(v4.HostIp, hostPort);

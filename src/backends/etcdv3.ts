@@ -15,7 +15,7 @@ import {
 import { abortError } from "./abort.js";
 import { causeMessage, endpointList, unreachable } from "./errors.js";
 import type { TlsFiles } from "./http.js";
-import { coveringPrefixes } from "./prefixes.js";
+import { coveringPrefixes, isUnder } from "./prefixes.js";
 import type { Backend, Revision, Snapshot } from "./types.js";
 
 export interface EtcdV3Options {
@@ -71,18 +71,27 @@ export class EtcdV3Backend implements Backend {
   }
 
   async getValues(prefixes: readonly string[]): Promise<Snapshot> {
-    const ranges = coveringPrefixes(prefixes).map(rangeOf);
+    const covering = coveringPrefixes(prefixes);
+    const ranges = covering.map(rangeOf);
     const values = new Map<string, string>();
+    const collect = (responses: IResponseOp[], offset: number) => {
+      responses.forEach((r, i) => {
+        for (const kv of r.response_range?.kvs ?? []) {
+          const key = kv.key.toString("utf8");
+          if (isUnder(key, covering[offset + i]!)) values.set(key, kv.value.toString("utf8"));
+        }
+      });
+    };
     try {
       const first = await this.client.kv.txn({ success: ranges.slice(0, MAX_TXN_OPS) });
       const revision = first.header.revision;
-      collect(first.responses, values);
+      collect(first.responses, 0);
       // More prefixes than one txn takes: read the rest at the same revision.
       for (let i = MAX_TXN_OPS; i < ranges.length; i += MAX_TXN_OPS) {
         const chunk = ranges
           .slice(i, i + MAX_TXN_OPS)
           .map((op) => ({ request_range: { ...op.request_range, revision } }));
-        collect((await this.client.kv.txn({ success: chunk })).responses, values);
+        collect((await this.client.kv.txn({ success: chunk })).responses, i);
       }
       return { values, revision: BigInt(revision) };
     } catch (e) {
@@ -126,8 +135,10 @@ export class EtcdV3Backend implements Backend {
         const w = this.client.watch().prefix(prefix).startRevision(start).watcher();
         watchers.push(w);
         w.on("data", (res) => {
-          const last = res.events.at(-1);
-          if (!done && last) void finish(() => resolve(BigInt(last.kv.mod_revision)));
+          // The range is a plain key prefix; "/app/servers2/x" is not below "/app/servers".
+          // Report the last matching event: watching again from there misses nothing.
+          const hit = res.events.findLast((ev) => isUnder(ev.kv.key.toString("utf8"), prefix));
+          if (!done && hit) void finish(() => resolve(BigInt(hit.kv.mod_revision)));
         });
         // The client resumes after its last seen header revision; nothing was reported
         // yet, so resume from the snapshot instead (events before that header may be in flight).
@@ -192,11 +203,4 @@ export class EtcdV3Backend implements Backend {
 function rangeOf(prefix: string): IRequestOp & { request_range: NonNullable<IRequestOp["request_range"]> } {
   const r = Range.prefix(prefix);
   return { request_range: { key: r.start, range_end: r.end } };
-}
-
-function collect(responses: IResponseOp[], into: Map<string, string>): void {
-  for (const r of responses) {
-    for (const kv of r.response_range?.kvs ?? [])
-      into.set(kv.key.toString("utf8"), kv.value.toString("utf8"));
-  }
 }

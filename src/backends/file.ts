@@ -148,7 +148,8 @@ export class FileBackend implements Backend {
           if (done) return;
           if (fp !== this.fingerprints.get(since)) finish(() => resolve(this.remember(fp)));
         } catch (e) {
-          finish(() => reject(e));
+          // A file vanished or became unreadable: that is a change; the caller's re-read reports it.
+          if (!done) finish(() => resolve(this.remember(`unreadable: ${(e as Error).message}`)));
         }
       };
       const onEvent = () => {

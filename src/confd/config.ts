@@ -173,7 +173,10 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv): ConfigRes
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (explicitFile !== undefined || code !== "ENOENT") {
-      return { ok: false, error: `cannot read config file ${configFile}: ${(e as Error).message} (fix -config-file)` };
+      return {
+        ok: false,
+        error: `cannot read config file ${configFile}: ${(e as Error).message} (fix -config-file)`,
+      };
     }
   }
   if (fileText !== undefined) {
@@ -191,22 +194,30 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv): ConfigRes
       } else if (TOML_UNSUPPORTED.has(k)) {
         warnings.push(`${configFile}: setting "${k}" is for a backend hecd confd does not support; ignored`);
       } else {
-        return { ok: false, error: `${configFile}: unknown setting "${k}" (confd settings: ${Object.keys(TOML_KEYS).join(", ")})` };
+        return {
+          ok: false,
+          error: `${configFile}: unknown setting "${k}" (confd settings: ${Object.keys(TOML_KEYS).join(", ")})`,
+        };
       }
     }
   }
 
   const schemeText: string = flags.scheme ?? fromFile.scheme ?? "http";
-  if (schemeText !== "http" && schemeText !== "https") return { ok: false, error: `invalid scheme "${schemeText}": use http or https` };
+  if (schemeText !== "http" && schemeText !== "https")
+    return { ok: false, error: `invalid scheme "${schemeText}": use http or https` };
   const scheme = schemeText;
   const backendText = flags.backend ?? fromFile.backend ?? "etcd";
   if (!BACKENDS.includes(backendText as BackendName)) {
-    return { ok: false, error: `unknown backend "${backendText}": hecd confd supports ${BACKENDS.join(", ")}` };
+    return {
+      ok: false,
+      error: `unknown backend "${backendText}": hecd confd supports ${BACKENDS.join(", ")}`,
+    };
   }
   const backend = backendText as BackendName;
   const levelText = flags.logLevel ?? fromFile.logLevel ?? "info";
   const logLevel = levelText === "" ? "info" : normalizeLevel(levelText);
-  if (!logLevel) return { ok: false, error: `invalid log level "${levelText}": use debug, info, warn or error` };
+  if (!logLevel)
+    return { ok: false, error: `invalid log level "${levelText}": use debug, info, warn or error` };
 
   let wait: WaitSpec | undefined;
   const waitText = flags.wait ?? fromFile.waitText;

@@ -2,7 +2,16 @@
 import { createTwoFilesPatch } from "diff";
 import type { Logger } from "pino";
 import type { CommandRunner } from "./command.js";
-import { checkDestDir, differences, readDest, removeStage, swapIn, writeStage, type DestState, type Desired } from "./files.js";
+import {
+  checkDestDir,
+  differences,
+  readDest,
+  removeStage,
+  swapIn,
+  writeStage,
+  type DestState,
+  type Desired,
+} from "./files.js";
 import { decideGroup, groupByReload, type MemberState } from "./plan.js";
 import type { CommandRenderer, Renderer } from "./render.js";
 import type { TemplateResource } from "./resource.js";
@@ -55,11 +64,23 @@ interface Prepared {
 
 function unifiedDiff(dest: string, cur: DestState, want: Desired, changes: string[]): string {
   const meta = changes.filter((c) => c !== "content" && c !== "missing").map((c) => `# ${dest}: ${c}\n`);
-  const patch = createTwoFilesPatch(dest, dest, cur.content ?? "", want.content, cur.exists ? "current" : "(new file)", "rendered");
+  const patch = createTwoFilesPatch(
+    dest,
+    dest,
+    cur.content ?? "",
+    want.content,
+    cur.exists ? "current" : "(new file)",
+    "rendered",
+  );
   return meta.join("") + (cur.content === want.content ? "" : patch);
 }
 
-async function prepare(r: TemplateResource, snapshot: ReadonlyMap<string, string>, opts: CycleOptions, deps: CycleDeps): Promise<Prepared> {
+async function prepare(
+  r: TemplateResource,
+  snapshot: ReadonlyMap<string, string>,
+  opts: CycleOptions,
+  deps: CycleDeps,
+): Promise<Prepared> {
   const dirError = await checkDestDir(r.dest, r.file);
   if (dirError) return { resource: r, state: "failed", reason: dirError };
   const started = performance.now();
@@ -76,7 +97,12 @@ async function prepare(r: TemplateResource, snapshot: ReadonlyMap<string, string
   } catch (e) {
     return { resource: r, state: "failed", reason: `cannot read ${r.dest}: ${(e as Error).message}` };
   }
-  const want: Desired = { content, mode: r.mode ?? cur.mode ?? 0o644, uid: r.uid ?? deps.euid, gid: r.gid ?? deps.egid };
+  const want: Desired = {
+    content,
+    mode: r.mode ?? cur.mode ?? 0o644,
+    uid: r.uid ?? deps.euid,
+    gid: r.gid ?? deps.egid,
+  };
   const changes = differences(cur, want);
   const base = { resource: r, renderMs };
   if (opts.noop) {
@@ -113,13 +139,24 @@ export async function runCycle(
   for (const group of groupByReload(resources)) {
     const members = group.members.map((r) => prepared.get(r)!);
     for (const m of members) {
-      if (m.state === "failed") log.error({ resource: m.resource.file, dest: m.resource.dest }, m.reason ?? "failed");
+      if (m.state === "failed")
+        log.error({ resource: m.resource.file, dest: m.resource.dest }, m.reason ?? "failed");
     }
     if (opts.noop) {
       for (const m of members) {
-        const status: OutcomeStatus = m.state === "failed" ? "failed" : m.state === "changed" ? "would-update" : "in-sync";
-        if (status === "would-update") log.warn({ dest: m.resource.dest, changes: m.changes }, "noop mode: dest would change but is not modified");
-        outcomes.push({ resource: m.resource, status, ...(m.reason ? { reason: m.reason } : {}), ...(m.changes ? { changes: m.changes } : {}) });
+        const status: OutcomeStatus =
+          m.state === "failed" ? "failed" : m.state === "changed" ? "would-update" : "in-sync";
+        if (status === "would-update")
+          log.warn(
+            { dest: m.resource.dest, changes: m.changes },
+            "noop mode: dest would change but is not modified",
+          );
+        outcomes.push({
+          resource: m.resource,
+          status,
+          ...(m.reason ? { reason: m.reason } : {}),
+          ...(m.changes ? { changes: m.changes } : {}),
+        });
       }
       continue;
     }
@@ -131,7 +168,8 @@ export async function runCycle(
     if (decision.action !== "apply") {
       for (const m of members) {
         await discard(m);
-        if (m.state === "failed") outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
+        if (m.state === "failed")
+          outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
         else if (m.state === "changed") {
           const reason = `not applied: ${decision.action === "hold" ? decision.because.join(", ") : ""} failed and shares reload_cmd`;
           log.warn({ dest: m.resource.dest }, reason);
@@ -171,8 +209,14 @@ export async function runCycle(
     if (checkFailure) {
       for (const m of members) {
         await discard(m);
-        if (m.state === "failed") outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
-        else if (m.state === "changed") outcomes.push({ resource: m.resource, status: "held", reason: `not applied: check of ${checkFailure} failed and it shares reload_cmd` });
+        if (m.state === "failed")
+          outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
+        else if (m.state === "changed")
+          outcomes.push({
+            resource: m.resource,
+            status: "held",
+            reason: `not applied: check of ${checkFailure} failed and it shares reload_cmd`,
+          });
         else outcomes.push({ resource: m.resource, status: "in-sync" });
       }
       continue;
@@ -196,7 +240,12 @@ export async function runCycle(
         swapped++;
         const seen = trigger ? keysSeen(m.resource, trigger) : undefined;
         log.info(
-          { dest: m.resource.dest, changes: m.changes, renderMs: round(m.renderMs), ...(seen ? { keys: seen } : {}) },
+          {
+            dest: m.resource.dest,
+            changes: m.changes,
+            renderMs: round(m.renderMs),
+            ...(seen ? { keys: seen } : {}),
+          },
           `target config ${m.resource.dest} has been updated`,
         );
         outcomes.push({ resource: m.resource, status: "updated", changes: m.changes! });
@@ -211,17 +260,27 @@ export async function runCycle(
       const res = await deps.run(group.reloadCmd!);
       reloads++;
       if (res.ok) {
-        log.info({ cmd: group.reloadCmd, ms: Math.round(res.ms), files: changed.map((m) => m.resource.dest) }, "reloaded");
-        if (res.output.trim() !== "") log.debug({ cmd: group.reloadCmd, output: res.output.trimEnd() }, "reload_cmd output");
+        log.info(
+          { cmd: group.reloadCmd, ms: Math.round(res.ms), files: changed.map((m) => m.resource.dest) },
+          "reloaded",
+        );
+        if (res.output.trim() !== "")
+          log.debug({ cmd: group.reloadCmd, output: res.output.trimEnd() }, "reload_cmd output");
       } else {
         const reason = `reload_cmd failed (exit ${res.status}): ${group.reloadCmd}\n${res.output.trimEnd()}`;
         log.error({ cmd: group.reloadCmd }, reason);
-        for (const o of outcomes) if (changed.some((m) => m.resource === o.resource)) Object.assign(o, { status: "failed", reason });
+        for (const o of outcomes)
+          if (changed.some((m) => m.resource === o.resource)) Object.assign(o, { status: "failed", reason });
       }
     }
   }
   const renders = [...prepared.values()].filter((p) => p.renderMs !== undefined).length;
-  return { outcomes, renders, reloads, failed: outcomes.some((o) => o.status === "failed" || o.status === "held") };
+  return {
+    outcomes,
+    renders,
+    reloads,
+    failed: outcomes.some((o) => o.status === "failed" || o.status === "held"),
+  };
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -48,7 +48,8 @@ export function octal(mode: number): string {
 export async function checkDestDir(dest: string, resourceFile: string): Promise<string | undefined> {
   const dir = dirname(dest);
   try {
-    if (!(await stat(dir)).isDirectory()) return `destination ${dir} is not a directory (dest = "${dest}" in ${resourceFile})`;
+    if (!(await stat(dir)).isDirectory())
+      return `destination ${dir} is not a directory (dest = "${dest}" in ${resourceFile})`;
   } catch {
     return `destination directory ${dir} does not exist (dest = "${dest}" in ${resourceFile}): create it or fix dest`;
   }
@@ -68,7 +69,7 @@ export async function writeStage(dest: string, want: Desired): Promise<string> {
     }
     try {
       await fh.writeFile(want.content);
-      //SYNC await fh.sync();
+      await fh.sync();
     } finally {
       await fh.close();
     }
@@ -79,7 +80,10 @@ export async function writeStage(dest: string, want: Desired): Promise<string> {
         try {
           await chown(path, want.uid, want.gid);
         } catch (e) {
-          throw new Error(`cannot set owner ${want.uid}:${want.gid} on ${path}: ${(e as Error).message} (run as root, or drop owner/uid/group/gid)`);
+          throw new Error(
+            `cannot set owner ${want.uid}:${want.gid} on ${path}: ${(e as Error).message} (run as root, or drop owner/uid/group/gid)`,
+            { cause: e },
+          );
         }
       }
     } catch (e) {

@@ -38,28 +38,120 @@ interface FlagSpec {
 }
 
 export const FLAG_SPECS: Record<string, FlagSpec> = {
-  backend: { key: "backend", kind: "string", arg: "name", usage: "backend to use: etcdv3, etcd (v2 API), env, file (default etcd)" },
-  node: { key: "nodes", kind: "list", arg: "url", usage: "backend node, repeat for several (-node http://127.0.0.1:2379)" },
-  prefix: { key: "prefix", kind: "string", arg: "path", usage: "key path prefix; replaces the prefix of every template resource" },
-  confdir: { key: "confdir", kind: "string", arg: "dir", usage: "confd conf directory holding conf.d/ and templates/ (default /etc/confd)" },
-  "config-file": { key: "configFile", kind: "string", arg: "file", usage: "the confd config file (default <confdir>/confd.toml)" },
-  interval: { key: "interval", kind: "int", arg: "seconds", usage: "backend polling interval in seconds (default 600)" },
-  watch: { key: "watch", kind: "bool", usage: "watch the backend for changes instead of polling every -interval" },
+  backend: {
+    key: "backend",
+    kind: "string",
+    arg: "name",
+    usage: "backend to use: etcdv3, etcd (v2 API), env, file (default etcd)",
+  },
+  node: {
+    key: "nodes",
+    kind: "list",
+    arg: "url",
+    usage: "backend node, repeat for several (-node http://127.0.0.1:2379)",
+  },
+  prefix: {
+    key: "prefix",
+    kind: "string",
+    arg: "path",
+    usage: "key path prefix; replaces the prefix of every template resource",
+  },
+  confdir: {
+    key: "confdir",
+    kind: "string",
+    arg: "dir",
+    usage: "confd conf directory holding conf.d/ and templates/ (default /etc/confd)",
+  },
+  "config-file": {
+    key: "configFile",
+    kind: "string",
+    arg: "file",
+    usage: "the confd config file (default <confdir>/confd.toml)",
+  },
+  interval: {
+    key: "interval",
+    kind: "int",
+    arg: "seconds",
+    usage: "backend polling interval in seconds (default 600)",
+  },
+  watch: {
+    key: "watch",
+    kind: "bool",
+    usage: "watch the backend for changes instead of polling every -interval",
+  },
   onetime: { key: "onetime", kind: "bool", usage: "run once and exit; exit status 1 if any resource failed" },
   noop: { key: "noop", kind: "bool", usage: "only show pending changes (a unified diff); touch nothing" },
-  "sync-only": { key: "syncOnly", kind: "bool", usage: "sync files without running check_cmd and reload_cmd" },
+  "sync-only": {
+    key: "syncOnly",
+    kind: "bool",
+    usage: "sync files without running check_cmd and reload_cmd",
+  },
   "keep-stage-file": { key: "keepStageFile", kind: "bool", usage: "keep staged files next to dest" },
-  "log-level": { key: "logLevel", kind: "string", arg: "level", usage: "debug, info, warn or error (default info)" },
-  scheme: { key: "scheme", kind: "string", arg: "scheme", usage: "URI scheme for nodes given without one: http or https (default http)" },
-  username: { key: "username", kind: "string", arg: "name", usage: "the username to authenticate as (etcd backends)" },
-  password: { key: "password", kind: "string", arg: "secret", usage: "the password to authenticate with (etcd backends)" },
-  "basic-auth": { key: "basicAuth", kind: "bool", usage: "use basic auth with -username/-password (etcd v2 backend)" },
-  "client-cert": { key: "clientCert", kind: "string", arg: "file", usage: "client certificate (PEM) for TLS to the backend" },
-  "client-key": { key: "clientKey", kind: "string", arg: "file", usage: "client key (PEM) for TLS to the backend" },
-  "client-ca-keys": { key: "clientCaKeys", kind: "string", arg: "file", usage: "CA certificate(s) (PEM) to verify the backend" },
-  file: { key: "files", kind: "list", arg: "file", usage: "YAML/JSON file to read, repeat for several (-backend file)" },
-  filter: { key: "filter", kind: "string", arg: "glob", usage: "file name filter for -file directories (default *)" },
-  wait: { key: "wait", kind: "string", arg: "min[:max]", usage: "hecd: quiescence, e.g. 50ms:500ms; render once a burst of changes settles" },
+  "log-level": {
+    key: "logLevel",
+    kind: "string",
+    arg: "level",
+    usage: "debug, info, warn or error (default info)",
+  },
+  scheme: {
+    key: "scheme",
+    kind: "string",
+    arg: "scheme",
+    usage: "URI scheme for nodes given without one: http or https (default http)",
+  },
+  username: {
+    key: "username",
+    kind: "string",
+    arg: "name",
+    usage: "the username to authenticate as (etcd backends)",
+  },
+  password: {
+    key: "password",
+    kind: "string",
+    arg: "secret",
+    usage: "the password to authenticate with (etcd backends)",
+  },
+  "basic-auth": {
+    key: "basicAuth",
+    kind: "bool",
+    usage: "use basic auth with -username/-password (etcd v2 backend)",
+  },
+  "client-cert": {
+    key: "clientCert",
+    kind: "string",
+    arg: "file",
+    usage: "client certificate (PEM) for TLS to the backend",
+  },
+  "client-key": {
+    key: "clientKey",
+    kind: "string",
+    arg: "file",
+    usage: "client key (PEM) for TLS to the backend",
+  },
+  "client-ca-keys": {
+    key: "clientCaKeys",
+    kind: "string",
+    arg: "file",
+    usage: "CA certificate(s) (PEM) to verify the backend",
+  },
+  file: {
+    key: "files",
+    kind: "list",
+    arg: "file",
+    usage: "YAML/JSON file to read, repeat for several (-backend file)",
+  },
+  filter: {
+    key: "filter",
+    kind: "string",
+    arg: "glob",
+    usage: "file name filter for -file directories (default *)",
+  },
+  wait: {
+    key: "wait",
+    kind: "string",
+    arg: "min[:max]",
+    usage: "hecd: quiescence, e.g. 50ms:500ms; render once a burst of changes settles",
+  },
   version: { key: "version", kind: "bool", usage: "print version and exit" },
   help: { key: "help", kind: "bool", usage: "show this help" },
   h: { key: "help", kind: "bool", usage: "show this help" },
@@ -97,11 +189,15 @@ export function parseFlags(argv: readonly string[]): FlagParse {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
-      if (i + 1 < argv.length) return { ok: false, error: `unexpected argument "${argv[i + 1]}": confd takes flags only` };
+      if (i + 1 < argv.length)
+        return { ok: false, error: `unexpected argument "${argv[i + 1]}": confd takes flags only` };
       break;
     }
     if (!arg.startsWith("-") || arg === "-") {
-      return { ok: false, error: `unexpected argument "${arg}": confd takes flags only (did you mean -${arg}?)` };
+      return {
+        ok: false,
+        error: `unexpected argument "${arg}": confd takes flags only (did you mean -${arg}?)`,
+      };
     }
     const body = arg.startsWith("--") ? arg.slice(2) : arg.slice(1);
     if (body.startsWith("-") || body.startsWith("=") || body === "") {
@@ -113,7 +209,10 @@ export function parseFlags(argv: readonly string[]): FlagParse {
     const spec = FLAG_SPECS[name];
     if (!spec) {
       if (UNSUPPORTED.has(name)) {
-        return { ok: false, error: `flag -${name} is a confd flag for a backend or feature hecd confd does not support (backends: etcdv3, etcd, env, file)` };
+        return {
+          ok: false,
+          error: `flag -${name} is a confd flag for a backend or feature hecd confd does not support (backends: etcdv3, etcd, env, file)`,
+        };
       }
       return { ok: false, error: `flag provided but not defined: -${name} (see -help)` };
     }
@@ -123,7 +222,11 @@ export function parseFlags(argv: readonly string[]): FlagParse {
         continue;
       }
       const b = parseGoBool(value);
-      if (b === undefined) return { ok: false, error: `invalid boolean value "${value}" for -${name}: use -${name} or -${name}=false` };
+      if (b === undefined)
+        return {
+          ok: false,
+          error: `invalid boolean value "${value}" for -${name}: use -${name} or -${name}=false`,
+        };
       rec[spec.key] = b;
       continue;
     }
@@ -140,7 +243,10 @@ export function parseFlags(argv: readonly string[]): FlagParse {
         break;
       case "int": {
         if (!/^\d+$/.test(value) || Number(value) < 1) {
-          return { ok: false, error: `invalid value "${value}" for -${name}: want a whole number of seconds >= 1` };
+          return {
+            ok: false,
+            error: `invalid value "${value}" for -${name}: want a whole number of seconds >= 1`,
+          };
         }
         rec[spec.key] = Number(value);
         break;

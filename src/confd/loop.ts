@@ -7,7 +7,8 @@ import { quiesce, sleep } from "./quiesce.js";
 import type { TemplateResource } from "./resource.js";
 import { diffSnapshots, unionPrefixes, type KeyChanges } from "./store.js";
 
-export type Mode = { kind: "onetime" } | { kind: "interval"; seconds: number } | { kind: "watch"; wait?: WaitSpec };
+export type Mode =
+  { kind: "onetime" } | { kind: "interval"; seconds: number } | { kind: "watch"; wait?: WaitSpec };
 
 export interface LoopDeps extends CycleDeps {
   backend: Backend;
@@ -29,13 +30,25 @@ function logChanges(log: Logger, c: KeyChanges): void {
 function summarize(log: Logger, report: CycleReport, ms: number): void {
   const count = (s: string) => report.outcomes.filter((o) => o.status === s).length;
   log.debug(
-    { ms: Math.round(ms), renders: report.renders, reloads: report.reloads, updated: count("updated"), failed: count("failed"), held: count("held") },
+    {
+      ms: Math.round(ms),
+      renders: report.renders,
+      reloads: report.reloads,
+      updated: count("updated"),
+      failed: count("failed"),
+      held: count("held"),
+    },
     "cycle done",
   );
 }
 
 /** Returns the process exit status: 0, or 1 when -onetime had a failing resource. */
-export async function runLoop(resources: readonly TemplateResource[], mode: Mode, opts: CycleOptions, deps: LoopDeps): Promise<number> {
+export async function runLoop(
+  resources: readonly TemplateResource[],
+  mode: Mode,
+  opts: CycleOptions,
+  deps: LoopDeps,
+): Promise<number> {
   const { backend, log, signal } = deps;
   const prefixes = unionPrefixes(resources);
   let previous: Snapshot | undefined;
@@ -68,7 +81,10 @@ export async function runLoop(resources: readonly TemplateResource[], mode: Mode
       try {
         await cycle();
       } catch (e) {
-        log.error({ err: (e as Error).message }, `cannot read keys from the ${backend.name} backend; retrying in ${mode.seconds}s`);
+        log.error(
+          { err: (e as Error).message },
+          `cannot read keys from the ${backend.name} backend; retrying in ${mode.seconds}s`,
+        );
       }
       await sleep(mode.seconds * 1000, signal);
     }
@@ -76,8 +92,8 @@ export async function runLoop(resources: readonly TemplateResource[], mode: Mode
   }
 
   let retryMs = RETRY_MIN_MS;
-  let since: Revision = 0n;
-  let retryAfterFailure = false;
+  let since: Revision;
+  let retryAfterFailure: boolean;
   while (!signal.aborted) {
     try {
       const { report, snapshot } = await cycle();
@@ -86,7 +102,10 @@ export async function runLoop(resources: readonly TemplateResource[], mode: Mode
       if (!report.failed) retryMs = RETRY_MIN_MS;
     } catch (e) {
       if (signal.aborted) break;
-      log.error({ err: (e as Error).message }, `cannot read keys from the ${backend.name} backend; retrying in ${retryMs} ms`);
+      log.error(
+        { err: (e as Error).message },
+        `cannot read keys from the ${backend.name} backend; retrying in ${retryMs} ms`,
+      );
       await sleep(retryMs, signal);
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;
@@ -111,7 +130,10 @@ export async function runLoop(resources: readonly TemplateResource[], mode: Mode
       continue;
     }
     if ("err" in woke) {
-      log.warn({ err: String((woke.err as Error)?.message ?? woke.err) }, `watch on the ${backend.name} backend failed; re-reading in ${retryMs} ms`);
+      log.warn(
+        { err: String((woke.err as Error)?.message ?? woke.err) },
+        `watch on the ${backend.name} backend failed; re-reading in ${retryMs} ms`,
+      );
       await sleep(retryMs, signal);
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;

@@ -25,7 +25,15 @@ export interface ConfdIO {
 }
 
 export function backendConfig(c: ConfdConfig, env: NodeJS.ProcessEnv): BackendConfig {
-  const b: BackendConfig = { backend: c.backend, nodes: c.nodes, scheme: c.scheme, basicAuth: c.basicAuth, files: c.files, filter: c.filter, environment: env };
+  const b: BackendConfig = {
+    backend: c.backend,
+    nodes: c.nodes,
+    scheme: c.scheme,
+    basicAuth: c.basicAuth,
+    files: c.files,
+    filter: c.filter,
+    environment: env,
+  };
   if (c.username !== undefined) b.username = c.username;
   if (c.password !== undefined) b.password = c.password;
   if (c.clientCert !== undefined) b.clientCert = c.clientCert;
@@ -72,7 +80,15 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
     io.stderr(`hecd confd: ${resources.error}\n`);
     return 1;
   }
-  log.info({ backend: config.backend, nodes: config.nodes, resources: resources.resources.length, configFile: config.configFile }, "starting confd");
+  log.info(
+    {
+      backend: config.backend,
+      nodes: config.nodes,
+      resources: resources.resources.length,
+      configFile: config.configFile,
+    },
+    "starting confd",
+  );
   let backend: Backend;
   try {
     backend = await io.createBackend(backendConfig(config, io.env));

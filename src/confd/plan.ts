@@ -30,15 +30,17 @@ export function groupByReload(resources: readonly TemplateResource[]): Group[] {
 export type MemberState = "failed" | "in-sync" | "changed";
 
 export type GroupDecision =
-  | { action: "nothing" }
-  | { action: "hold"; because: string[] }
-  | { action: "apply"; reload: boolean };
+  { action: "nothing" } | { action: "hold"; because: string[] } | { action: "apply"; reload: boolean };
 
 /**
  * A group with a failed member swaps nothing (never reload on a half-updated set);
  * otherwise it swaps its changed members and reloads once if any changed.
  */
-export function decideGroup(states: readonly { file: string; state: MemberState }[], reloadCmd: string | undefined, syncOnly: boolean): GroupDecision {
+export function decideGroup(
+  states: readonly { file: string; state: MemberState }[],
+  reloadCmd: string | undefined,
+  syncOnly: boolean,
+): GroupDecision {
   const failed = states.filter((s) => s.state === "failed").map((s) => s.file);
   const changed = states.some((s) => s.state === "changed");
   if (!changed) return { action: "nothing" };

@@ -17,18 +17,27 @@ export function templateFileRenderer(env: NodeJS.ProcessEnv = process.env): Rend
   return (src, values) => renderTemplateFile(src, values, env);
 }
 
-async function renderTemplateFile(src: string, values: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): Promise<string> {
+async function renderTemplateFile(
+  src: string,
+  values: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   let text: string;
   try {
     text = await readFile(src, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `Missing template: ${src}` : `cannot read template ${src}: ${(e as Error).message}`);
+    throw new Error(
+      code === "ENOENT" ? `Missing template: ${src}` : `cannot read template ${src}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const store = new MemKV();
   for (const [k, v] of values) store.set(k, v);
   // confd names the template after the file's base name and executes it with a nil dot.
-  return Template.parse(basename(src), text, confdFuncs(store, { getenv: (name) => env[name] })).execute(null);
+  return Template.parse(basename(src), text, confdFuncs(store, { getenv: (name) => env[name] })).execute(
+    null,
+  );
 }
 
 export const renderCheckCmd: CommandRenderer = (cmd, stagePath) =>

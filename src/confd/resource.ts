@@ -25,7 +25,19 @@ export interface TemplateResource {
 
 export type ResourceResult = { ok: true; resource: TemplateResource } | { ok: false; error: string };
 
-const FIELDS = ["src", "dest", "keys", "prefix", "owner", "group", "uid", "gid", "mode", "check_cmd", "reload_cmd"];
+const FIELDS = [
+  "src",
+  "dest",
+  "keys",
+  "prefix",
+  "owner",
+  "group",
+  "uid",
+  "gid",
+  "mode",
+  "check_cmd",
+  "reload_cmd",
+];
 
 /** "0644", "644", "0o644" are all octal (confd reads "644" as decimal 644 = 01204: a bug). */
 export function parseMode(text: string): number | undefined {
@@ -46,7 +58,10 @@ export interface ResourceContext {
 }
 
 export function parseResource(file: string, text: string, ctx: ResourceContext): ResourceResult {
-  const fail = (field: string, msg: string): ResourceResult => ({ ok: false, error: `${file}: [template] ${field}: ${msg}` });
+  const fail = (field: string, msg: string): ResourceResult => ({
+    ok: false,
+    error: `${file}: [template] ${field}: ${msg}`,
+  });
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(text) as Record<string, unknown>;
@@ -55,7 +70,10 @@ export function parseResource(file: string, text: string, ctx: ResourceContext):
   }
   const t = doc.template;
   if (typeof t !== "object" || t === null || Array.isArray(t)) {
-    return { ok: false, error: `${file}: missing [template] table (a resource needs [template] with src, dest and keys)` };
+    return {
+      ok: false,
+      error: `${file}: missing [template] table (a resource needs [template] with src, dest and keys)`,
+    };
   }
   const tbl = t as Record<string, unknown>;
   for (const k of Object.keys(tbl)) {
@@ -72,10 +90,12 @@ export function parseResource(file: string, text: string, ctx: ResourceContext):
     if (typeof v === "object") return fail(k, `want a string, e.g. ${k} = "..."`);
     strs[k] = v;
   }
-  if (!strs.src) return fail("src", 'missing: name the template in templates/, e.g. src = "haproxy.cfg.tmpl"');
+  if (!strs.src)
+    return fail("src", 'missing: name the template in templates/, e.g. src = "haproxy.cfg.tmpl"');
   if (!strs.dest) return fail("dest", 'missing: the file to manage, e.g. dest = "/etc/haproxy/haproxy.cfg"');
   const keysRaw = tbl.keys;
-  if (keysRaw === undefined) return fail("keys", 'missing: the key paths to read, e.g. keys = ["/app/servers"]');
+  if (keysRaw === undefined)
+    return fail("keys", 'missing: the key paths to read, e.g. keys = ["/app/servers"]');
   if (!Array.isArray(keysRaw) || !keysRaw.every((k) => typeof k === "string")) {
     return fail("keys", 'want a list of strings, e.g. keys = ["/app/servers"]');
   }
@@ -91,7 +111,8 @@ export function parseResource(file: string, text: string, ctx: ResourceContext):
   resource.prefix = prefix;
   if (strs.mode !== undefined) {
     const mode = parseMode(strs.mode);
-    if (mode === undefined) return fail("mode", `invalid "${strs.mode}": want an octal string such as "0644"`);
+    if (mode === undefined)
+      return fail("mode", `invalid "${strs.mode}": want an octal string such as "0644"`);
     resource.mode = mode;
   }
   const id = (k: "uid" | "gid"): number | undefined | { bad: true } => {
@@ -107,13 +128,15 @@ export function parseResource(file: string, text: string, ctx: ResourceContext):
   if (strs.owner !== undefined) {
     const u = ctx.accounts.uidOf(strs.owner);
     if (u === undefined) return fail("owner", `no such user "${strs.owner}" in /etc/passwd`);
-    if (uid !== undefined && uid !== u) return fail("owner", `user "${strs.owner}" is uid ${u} but uid = ${uid}; set one of them`);
+    if (uid !== undefined && uid !== u)
+      return fail("owner", `user "${strs.owner}" is uid ${u} but uid = ${uid}; set one of them`);
     resource.uid = u;
   } else if (uid !== undefined) resource.uid = uid;
   if (strs.group !== undefined) {
     const g = ctx.accounts.gidOf(strs.group);
     if (g === undefined) return fail("group", `no such group "${strs.group}" in /etc/group`);
-    if (gid !== undefined && gid !== g) return fail("group", `group "${strs.group}" is gid ${g} but gid = ${gid}; set one of them`);
+    if (gid !== undefined && gid !== g)
+      return fail("group", `group "${strs.group}" is gid ${g} but gid = ${gid}; set one of them`);
     resource.gid = g;
   } else if (gid !== undefined) resource.gid = gid;
   if (strs.check_cmd) resource.checkCmd = strs.check_cmd;
@@ -139,7 +162,10 @@ export function loadResources(confdir: string, globalPrefix: string, accounts: A
   try {
     if (!statSync(confDir).isDirectory()) return { ok: false, error: `${confDir} is not a directory` };
   } catch {
-    return { ok: false, error: `cannot find template resources: ${confDir} does not exist (set -confdir to the directory holding conf.d/ and templates/)` };
+    return {
+      ok: false,
+      error: `cannot find template resources: ${confDir} does not exist (set -confdir to the directory holding conf.d/ and templates/)`,
+    };
   }
   const ctx: ResourceContext = { templateDir: join(confdir, "templates"), globalPrefix, accounts };
   const resources: TemplateResource[] = [];
@@ -150,6 +176,7 @@ export function loadResources(confdir: string, globalPrefix: string, accounts: A
     else errors.push(r.error);
   }
   if (errors.length > 0) return { ok: false, error: errors.join("\n") };
-  if (resources.length === 0) return { ok: false, error: `no template resources in ${confDir}: add a *.toml with a [template] table` };
+  if (resources.length === 0)
+    return { ok: false, error: `no template resources in ${confDir}: add a *.toml with a [template] table` };
   return { ok: true, resources };
 }

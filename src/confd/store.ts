@@ -3,7 +3,10 @@
 import { goJoin, isAtOrBelow } from "./gopath.js";
 import { fetchPrefixes, type TemplateResource } from "./resource.js";
 
-export function resourceValues(r: TemplateResource, snapshot: ReadonlyMap<string, string>): Map<string, string> {
+export function resourceValues(
+  r: TemplateResource,
+  snapshot: ReadonlyMap<string, string>,
+): Map<string, string> {
   const wanted = fetchPrefixes(r);
   const out = new Map<string, string>();
   for (const [k, v] of snapshot) {
@@ -26,7 +29,10 @@ export interface KeyChanges {
   removed: string[];
 }
 
-export function diffSnapshots(before: ReadonlyMap<string, string> | undefined, after: ReadonlyMap<string, string>): KeyChanges {
+export function diffSnapshots(
+  before: ReadonlyMap<string, string> | undefined,
+  after: ReadonlyMap<string, string>,
+): KeyChanges {
   const c: KeyChanges = { added: [], changed: [], removed: [] };
   for (const [k, v] of after) {
     const old = before?.get(k);
@@ -40,5 +46,7 @@ export function diffSnapshots(before: ReadonlyMap<string, string> | undefined, a
 /** Whether any changed key can be seen by the resource. */
 export function touches(r: TemplateResource, changes: KeyChanges): boolean {
   const wanted = fetchPrefixes(r);
-  return [...changes.added, ...changes.changed, ...changes.removed].some((k) => wanted.some((p) => isAtOrBelow(k, p)));
+  return [...changes.added, ...changes.changed, ...changes.removed].some((k) =>
+    wanted.some((p) => isAtOrBelow(k, p)),
+  );
 }

@@ -63,7 +63,7 @@ function readCert(dir: string, file: string): Buffer {
   try {
     return readFileSync(p);
   } catch (e) {
-    throw new Error(`cannot read Docker TLS file ${p}: ${(e as Error).message}`);
+    throw new Error(`cannot read Docker TLS file ${p}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -3,7 +3,17 @@
 // (no registry needed). The name comes from env HECD_NAME, else the container's hostname: start
 // containers with `Hostname: <name>` or `HECD_NAME=<name>` to make it answer with its name.
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
@@ -62,7 +72,10 @@ export function writeDemoRootfs(dir: string, busybox = findStaticBusybox()): voi
   copyFileSync(busybox, join(dir, "bin/busybox"));
   chmodSync(join(dir, "bin/busybox"), 0o755);
   writeFileSync(join(dir, "bin/hecd-demo"), START_SCRIPT, { mode: 0o755 });
-  writeFileSync(join(dir, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
+  writeFileSync(
+    join(dir, "etc/passwd"),
+    "root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n",
+  );
   writeFileSync(join(dir, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
 }
 
@@ -82,12 +95,16 @@ export async function ensureDemoImage(docker: Docker, name = DEMO_IMAGE): Promis
   const dir = mkdtempSync(join(tmpdir(), "hecd-rootfs-"));
   try {
     writeDemoRootfs(dir);
-    const tar = spawn("tar", ["-C", dir, "--numeric-owner", "-c", "."], { stdio: ["ignore", "pipe", "pipe"] });
+    const tar = spawn("tar", ["-C", dir, "--numeric-owner", "-c", "."], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let tarErr = "";
     tar.stderr.on("data", (d) => (tarErr += d));
     const tarDone = new Promise<void>((resolve, reject) => {
       tar.on("error", (e) => reject(new Error(`cannot run tar: ${e.message}`)));
-      tar.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${tarErr}`))));
+      tar.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`tar exited with ${code}: ${tarErr}`)),
+      );
     });
     const [repo, tag] = name.split(":");
     const stream = await docker.importImage(tar.stdout, {
@@ -103,7 +120,8 @@ export async function ensureDemoImage(docker: Docker, name = DEMO_IMAGE): Promis
     });
     await tarDone;
     if (/"error"/.test(output)) throw new Error(`docker import of ${name} failed: ${output}`);
-    if (!(await imageExists(docker, name))) throw new Error(`docker import of ${name} reported no error but the image is missing: ${output}`);
+    if (!(await imageExists(docker, name)))
+      throw new Error(`docker import of ${name} reported no error but the image is missing: ${output}`);
     return name;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,10 @@ export interface EtcdClientOptions {
 /** Endpoints from a list, or ETCDCTL_ENDPOINTS (comma-separated); throws when none. */
 export function resolveEndpoints(given: readonly string[] | undefined, env = process.env): string[] {
   const raw = given && given.length > 0 ? given : (env.ETCDCTL_ENDPOINTS ?? "").split(",");
-  const list = raw.flatMap((e) => e.split(",")).map((e) => e.trim()).filter((e) => e !== "");
+  const list = raw
+    .flatMap((e) => e.split(","))
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
   if (list.length === 0) {
     throw new Error("no etcd endpoint: pass --etcd http://HOST:2379 (repeatable) or set ETCDCTL_ENDPOINTS");
   }
@@ -46,7 +49,7 @@ function pem(what: string, v: string | Buffer | undefined): Buffer | undefined {
   try {
     return readFileSync(v);
   } catch (e) {
-    throw new Error(`cannot read etcd ${what} file ${v}: ${(e as Error).message}`);
+    throw new Error(`cannot read etcd ${what} file ${v}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -71,7 +74,8 @@ function shortCircuit(coolMs: number): Policy {
         const code = (e as { code?: number }).code;
         const msg = String((e as Error).message ?? "");
         // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED: the host itself is the problem.
-        if (code === 14 || code === 4 || /unavailable|ECONNREFUSED|deadline/i.test(msg)) downUntil = Date.now() + coolMs;
+        if (code === 14 || code === 4 || /unavailable|ECONNREFUSED|deadline/i.test(msg))
+          downUntil = Date.now() + coolMs;
         throw e;
       }
     },
@@ -102,7 +106,11 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
     dialTimeout: opts.dialTimeoutMs ?? 3000,
     faultHandling: { host: () => shortCircuit(500) },
   };
-  if (ca) options.credentials = { rootCertificate: ca, ...(cert && key ? { certChain: cert, privateKey: key } : {}) };
+  if (ca)
+    options.credentials = {
+      rootCertificate: ca,
+      ...(cert && key ? { certChain: cert, privateKey: key } : {}),
+    };
   if (opts.auth) {
     if (!opts.auth.username) throw new Error("etcd auth needs a user name (--etcd-user NAME:PASSWORD)");
     options.auth = { username: opts.auth.username, password: opts.auth.password };

@@ -25,7 +25,8 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Checks one path element (container, service or host name); returns it or throws naming the fix. */
 export function validateSegment(what: string, value: string): string {
-  if (typeof value !== "string" || value.length === 0) throw new Error(`${what} is empty; give a non-empty name`);
+  if (typeof value !== "string" || value.length === 0)
+    throw new Error(`${what} is empty; give a non-empty name`);
   if (value.length > 253) throw new Error(`${what} ${JSON.stringify(value)} is longer than 253 characters`);
   if (!SEGMENT.test(value)) {
     throw new Error(
@@ -37,7 +38,8 @@ export function validateSegment(what: string, value: string): string {
 
 /** Normalizes a key prefix: leading '/', no trailing '/', no empty, '.' or '..' elements, no whitespace. */
 export function normalizePrefix(prefix: string): string {
-  if (typeof prefix !== "string" || prefix.trim() === "") throw new Error("key prefix is empty; use e.g. /app/servers");
+  if (typeof prefix !== "string" || prefix.trim() === "")
+    throw new Error("key prefix is empty; use e.g. /app/servers");
   if (/\s/.test(prefix)) throw new Error(`key prefix ${JSON.stringify(prefix)} contains whitespace`);
   let p = prefix.startsWith("/") ? prefix : `/${prefix}`;
   while (p.length > 1 && p.endsWith("/")) p = p.slice(0, -1);
@@ -77,7 +79,8 @@ function stripSlash(name: string): string {
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV6_BODY = /^[0-9A-Fa-f:.]+$/;
 
 /** Checks a host part: IPv4, hostname, or bracket-less IPv6 (for joining). Returns it or throws. */
@@ -100,7 +103,8 @@ export function formatAddress(host: string, port: number): string {
 }
 
 function validatePort(port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is out of range 1..65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`port ${port} is out of range 1..65535`);
 }
 
 /**
@@ -111,7 +115,9 @@ function validatePort(port: number): void {
 export function validateAddress(value: string): string {
   if (typeof value !== "string" || value === "") throw new Error("address is empty; expected host:port");
   if (/[\s\u0000-\u001f\u007f]/.test(value)) {
-    throw new Error(`address ${JSON.stringify(value)} contains whitespace or control characters; expected host:port`);
+    throw new Error(
+      `address ${JSON.stringify(value)} contains whitespace or control characters; expected host:port`,
+    );
   }
   let host: string;
   let portText: string;
@@ -120,15 +126,18 @@ export function validateAddress(value: string): string {
     if (!m) throw new Error(`address ${JSON.stringify(value)} is not [IPv6]:port`);
     host = m[1]!;
     portText = m[2]!;
-    if (!host.includes(":")) throw new Error(`address ${JSON.stringify(value)}: brackets are only for IPv6 addresses`);
+    if (!host.includes(":"))
+      throw new Error(`address ${JSON.stringify(value)}: brackets are only for IPv6 addresses`);
   } else {
     const i = value.lastIndexOf(":");
     if (i <= 0) throw new Error(`address ${JSON.stringify(value)} has no port; expected host:port`);
     host = value.slice(0, i);
     portText = value.slice(i + 1);
-    if (host.includes(":")) throw new Error(`address ${JSON.stringify(value)}: write IPv6 addresses as [addr]:port`);
+    if (host.includes(":"))
+      throw new Error(`address ${JSON.stringify(value)}: write IPv6 addresses as [addr]:port`);
   }
-  if (!/^\d{1,5}$/.test(portText)) throw new Error(`address ${JSON.stringify(value)}: port must be a number 1..65535`);
+  if (!/^\d{1,5}$/.test(portText))
+    throw new Error(`address ${JSON.stringify(value)}: port must be a number 1..65535`);
   const port = Number(portText);
   if (port < 1 || port > 65535 || portText.startsWith("0")) {
     throw new Error(`address ${JSON.stringify(value)}: port must be a number 1..65535 without leading zeros`);
@@ -136,7 +145,7 @@ export function validateAddress(value: string): string {
   try {
     validateHost(host);
   } catch (e) {
-    throw new Error(`address ${JSON.stringify(value)}: ${(e as Error).message}`);
+    throw new Error(`address ${JSON.stringify(value)}: ${(e as Error).message}`, { cause: e });
   }
   return value;
 }

@@ -71,11 +71,16 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const client = createEtcdClient({ endpoints: opts.endpoints, tls: opts.tls, auth: opts.auth });
     const reg = new Registry(client, ttl, opts.logger ?? pino({ level: "silent" }));
     try {
-      await client.get("/hecd/.probe").options({ deadline: Date.now() + 5000 }).string();
+      await client
+        .get("/hecd/.probe")
+        .options({ deadline: Date.now() + 5000 })
+        .string();
       if (ttl > 0) reg.leaseId = await reg.grant();
     } catch (e) {
       client.close();
-      throw new Error(`cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`);
+      throw new Error(`cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     if (ttl > 0) reg.scheduleKeepalive();
     return reg;
@@ -136,7 +141,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
   async entries(prefix: string): Promise<RegistryEntry[]> {
     const dir = prefix.endsWith("/") ? prefix : `${prefix}/`;
     const r = await this.client.getAll().prefix(dir).exec();
-    return r.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), lease: String(kv.lease ?? "0") }));
+    return r.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      value: kv.value.toString(),
+      lease: String(kv.lease ?? "0"),
+    }));
   }
 
   /** Stops keepalives. With revoke, deletes the lease (and so every key under it) now; otherwise the keys expire after the TTL. */
@@ -148,7 +157,9 @@ export class Registry extends EventEmitter<RegistryEvents> {
     if (opts.revoke && this.leaseId !== "0") {
       await this.client.leaseClient
         .leaseRevoke({ ID: this.leaseId }, { deadline: Date.now() + 3000 })
-        .catch((e: Error) => this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"));
+        .catch((e: Error) =>
+          this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"),
+        );
     }
     this.client.close();
   }
@@ -174,7 +185,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
   }
 
   private async grant(): Promise<string> {
-    const r = await this.client.leaseClient.leaseGrant({ TTL: this.ttlSeconds }, { deadline: Date.now() + 3000 });
+    const r = await this.client.leaseClient.leaseGrant(
+      { TTL: this.ttlSeconds },
+      { deadline: Date.now() + 3000 },
+    );
     return String(r.ID);
   }
 
@@ -197,7 +211,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
     try {
       const ttl = await this.keepaliveOnce(this.leaseId, Math.min(2000, this.intervalMs * 2));
       if (ttl <= 0) {
-        this.log.warn({ lease: this.leaseId }, "etcd lease expired; granting a new one and registering again");
+        this.log.warn(
+          { lease: this.leaseId },
+          "etcd lease expired; granting a new one and registering again",
+        );
         await this.regrant();
       } else {
         this.lastOk = Date.now();
@@ -212,7 +229,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
       const silentFor = Date.now() - this.lastOk;
       if (this.state !== "outage" && silentFor > this.ttlSeconds * 1000) {
         this.state = "outage";
-        this.log.error({ err: (e as Error).message, silentMs: silentFor }, "etcd unreachable for longer than the lease TTL");
+        this.log.error(
+          { err: (e as Error).message, silentMs: silentFor },
+          "etcd unreachable for longer than the lease TTL",
+        );
         this.emit("outage", e as Error);
       } else {
         if (this.state === "ok") this.state = "failing";

@@ -16,7 +16,17 @@ import {
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
 import { sprint, sprintf, sprintln } from "./fmt.js";
-import { GoError, GoNumber, GoStruct, GO_TYPE, goTypeName, tagSlice, type GoFunc, type GoFuncValue, type GoValue } from "./value.js";
+import {
+  GoError,
+  GoNumber,
+  GoStruct,
+  GO_TYPE,
+  goTypeName,
+  tagSlice,
+  type GoFunc,
+  type GoFuncValue,
+  type GoValue,
+} from "./value.js";
 
 /** A reflect.Value argument that sits in an interface{} slot (only `slice` needs to know). */
 export class IfaceArg {
@@ -94,6 +104,11 @@ function typeOf(v: GoValue): string {
   return goTypeName(v);
 }
 
+/** The type after Go's indirect(): a pointer to a struct names the struct. */
+function elemTypeName(v: GoValue): string {
+  return v instanceof GoStruct && v.pointer ? v.goType : goTypeName(v);
+}
+
 // ---------------------------------------------------------------------------
 // index / slice / len
 
@@ -139,7 +154,7 @@ function index(args: GoValue[]): GoValue {
       const got = item.get(key as string);
       item = got !== undefined ? got : zeroValue(elemTypeOf(item));
     } else {
-      throw new GoError(`can't index item of type ${typeOf(item as GoValue)}`);
+      throw new GoError(`can't index item of type ${elemTypeName(item as GoValue)}`);
     }
   }
   return item;
@@ -170,7 +185,8 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
     idx[i] = indexArg(v, iface, cap);
   }
   if (idx[0]! > idx[1]!) throw new GoError(`invalid slice index: ${idx[0]} > ${idx[1]}`);
-  if (indexes.length === 3 && idx[1]! > idx[2]!) throw new GoError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
+  if (indexes.length === 3 && idx[1]! > idx[2]!)
+    throw new GoError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
   if (typeof item === "string") return byteSlice(item, idx[0]!, idx[1]!);
   const out = item.slice(idx[0], idx[1]);
   const tag = item[GO_TYPE];
@@ -183,7 +199,7 @@ function length(item: GoValue): GoValue {
   if (typeof item === "string") return BigInt(byteLength(item));
   if (Array.isArray(item)) return BigInt(item.length);
   if (item instanceof Map) return BigInt(item.size);
-  throw new GoError(`len of type ${typeOf(item)}`);
+  throw new GoError(`len of type ${elemTypeName(item)}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -197,7 +213,8 @@ function call(all: GoValue[]): GoValue {
   const g = f.fn;
   const numIn = g.params.length + (g.variadic !== undefined ? 1 : 0);
   if (g.variadic !== undefined) {
-    if (args.length < numIn - 1) throw new GoError(`wrong number of args: got ${args.length} want at least ${numIn - 1}`);
+    if (args.length < numIn - 1)
+      throw new GoError(`wrong number of args: got ${args.length} want at least ${numIn - 1}`);
   } else if (args.length !== numIn) {
     throw new GoError(`wrong number of args: got ${args.length} want ${numIn}`);
   }
@@ -214,7 +231,9 @@ function call(all: GoValue[]): GoValue {
 }
 
 export function isFuncValue(v: GoValue): v is GoFuncValue {
-  return typeof v === "object" && v !== null && (v as GoFuncValue).kind === "func" && !(v instanceof GoStruct);
+  return (
+    typeof v === "object" && v !== null && (v as GoFuncValue).kind === "func" && !(v instanceof GoStruct)
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -406,4 +425,3 @@ export const BUILTINS: ReadonlyMap<string, BuiltinFunc> = new Map<string, Builti
   ["lt", fn("lt", [RV, RV], undefined, "value,error", (a) => lt(a[0], a[1]))],
   ["ne", fn("ne", [RV, RV], undefined, "value,error", (a) => !eq2(a[0], a[1]))],
 ]);
-

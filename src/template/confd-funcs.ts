@@ -168,7 +168,9 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("toUpper", ["string"], "value", (x) => sc.toUpper(s(x))),
     fn("toLower", ["string"], "value", (x) => sc.toLower(s(x))),
     fn("contains", ["string", "string"], "value", (a, b) => s(a).includes(s(b))),
-    fn("replace", ["string", "string", "string", "int"], "value", (a, o, n, k) => sc.replace(s(a), s(o), s(n), i(k))),
+    fn("replace", ["string", "string", "string", "int"], "value", (a, o, n, k) =>
+      sc.replace(s(a), s(o), s(n), i(k)),
+    ),
     fn("trimSuffix", ["string", "string"], "value", (a, suf) =>
       s(suf) !== "" && s(a).endsWith(s(suf)) ? s(a).slice(0, s(a).length - s(suf).length) : s(a),
     ),

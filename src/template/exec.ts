@@ -8,7 +8,15 @@
 // texts ("in type interface {}"), so it travels as a flag next to dot and
 // variables, not in the values.
 
-import { IfaceArg, type BuiltinFunc, SLICE_FUNC, compareGoStrings, isFuncValue, isTrue, truth } from "./builtins.js";
+import {
+  IfaceArg,
+  type BuiltinFunc,
+  SLICE_FUNC,
+  compareGoStrings,
+  isFuncValue,
+  isTrue,
+  truth,
+} from "./builtins.js";
 import { assignable, canBeNil, elemIsInterface, isEmptyInterface, kindOf, zeroValue } from "./convert.js";
 import { TemplateError } from "./errors.js";
 import { sprint, sprintf } from "./fmt.js";
@@ -19,7 +27,6 @@ import type {
   CommandNode,
   FieldNode,
   IdentifierNode,
-  ListNode,
   Node,
   NumberNode,
   PipeNode,
@@ -275,7 +282,8 @@ class State {
         }
       }
     } else if (val !== undefined) {
-      this.errorf(`range can't iterate over ${sprintf("%v", [val])}`);
+      const shown = val instanceof GoStruct && val.pointer ? derefStruct(val) : val;
+      this.errorf(`range can't iterate over ${sprintf("%v", [shown])}`);
     }
     this.dotIface = savedIface;
     if (!iterated && r.elseList !== null) {
@@ -431,7 +439,13 @@ class State {
     return this.evalField(dot, ident[n - 1]!, node, args, final, receiver, recvIface);
   }
 
-  evalFunction(dot: GoValue, node: IdentifierNode, cmd: Node, args: readonly Node[] | null, final: Final): GoValue {
+  evalFunction(
+    dot: GoValue,
+    node: IdentifierNode,
+    cmd: Node,
+    args: readonly Node[] | null,
+    final: Final,
+  ): GoValue {
     this.node = node;
     const name = node.ident;
     const f = this.ctx.lookupFunc(name);
@@ -626,7 +640,8 @@ class State {
       // falls through
       case "float":
         this.node = n;
-        if (n.type === "number" && n.isFloat) return t === "float64" ? n.float64 : new GoNumber(t, Math.fround(n.float64));
+        if (n.type === "number" && n.isFloat)
+          return t === "float64" ? n.float64 : new GoNumber(t, Math.fround(n.float64));
         this.errorf(`expected float; found ${nodeString(n)}`);
       // falls through
       case "int":
@@ -710,7 +725,9 @@ function isRuneInt(s: string): boolean {
 }
 
 function isHexInt(s: string): boolean {
-  return s.length > 2 && s[0] === "0" && (s[1] === "x" || s[1] === "X") && !s.includes("p") && !s.includes("P");
+  return (
+    s.length > 2 && s[0] === "0" && (s[1] === "x" || s[1] === "X") && !s.includes("p") && !s.includes("P")
+  );
 }
 
 function errorText(e: unknown): string {
@@ -764,4 +781,3 @@ function depthError(frames: readonly Frame[]): string {
   const { location, context } = errorContext(tree, at.node);
   return `template: ${location}: executing ${goQuote(at.tmpl.name)} at <${context}>: exceeded maximum template depth (${MAX_EXEC_DEPTH})`;
 }
-

@@ -12,7 +12,10 @@ interface Decimal {
 const view = new DataView(new ArrayBuffer(8));
 
 /** Sign, mantissa and binary exponent with value = mant * 2^exp (exp already unbiased). */
-function decompose(v: number, bitSize: 32 | 64): { neg: boolean; mant: bigint; exp: number; special?: string } {
+function decompose(
+  v: number,
+  bitSize: 32 | 64,
+): { neg: boolean; mant: bigint; exp: number; special?: string } {
   let neg: boolean;
   let rawExp: number;
   let mant: bigint;
@@ -181,7 +184,12 @@ function fmtB(neg: boolean, mant: bigint, exp: number): string {
   return (neg ? "-" : "") + mant.toString() + "p" + (exp >= 0 ? "+" : "") + String(exp);
 }
 
-function fmtX(v: { neg: boolean; mant: bigint; exp: number }, prec: number, fmt: "x" | "X", mantBits: number): string {
+function fmtX(
+  v: { neg: boolean; mant: bigint; exp: number },
+  prec: number,
+  fmt: "x" | "X",
+  mantBits: number,
+): string {
   let mant = v.mant;
   // back to Go's convention: value = mant * 2^(exp - mantBits) with exp the unshifted exponent
   let exp = v.exp + mantBits;

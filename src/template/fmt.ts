@@ -2,7 +2,15 @@
 // following Go 1.19's fmt/print.go and fmt/format.go step by step.
 import { formatFloat, formatFloatV, type FloatFormat } from "./fmt-float.js";
 import { isPrint } from "./fmt-isprint.js";
-import { canBackquote, quote, quoteRune, RUNE_ERROR, runeCount, truncateRunes, utf8Bytes } from "./fmt-quote.js";
+import {
+  canBackquote,
+  quote,
+  quoteRune,
+  RUNE_ERROR,
+  runeCount,
+  truncateRunes,
+  utf8Bytes,
+} from "./fmt-quote.js";
 import {
   GO_NIL,
   GO_TYPE,
@@ -46,7 +54,8 @@ function isByteSliceType(t: string): boolean {
 
 function byteOf(v: GoValue): number {
   if (typeof v === "bigint") return Number(BigInt.asUintN(8, v));
-  if (v instanceof GoNumber) return typeof v.value === "bigint" ? Number(BigInt.asUintN(8, v.value)) : v.value & 0xff;
+  if (v instanceof GoNumber)
+    return typeof v.value === "bigint" ? Number(BigInt.asUintN(8, v.value)) : v.value & 0xff;
   if (typeof v === "number") return v & 0xff;
   return 0;
 }
@@ -106,6 +115,8 @@ class Printer {
   // doPrintf state
   reordered = false;
   goodArgNum = true;
+  /** Set while printing a bad verb's operand, when String/Error methods are not consulted. */
+  erroring = false;
 
   clearFlags(): void {
     this.plus = this.minus = this.sharp = this.space = this.zero = false;
@@ -304,7 +315,14 @@ class Printer {
   printFloat(v: number, size: 32 | 64, verb: string, arg: GoValue): void {
     switch (verb) {
       case "v":
-        if (size === 64 && !this.widPresent && !this.precPresent && !this.plus && !this.space && !this.sharp) {
+        if (
+          size === 64 &&
+          !this.widPresent &&
+          !this.precPresent &&
+          !this.plus &&
+          !this.space &&
+          !this.sharp
+        ) {
           this.buf += formatFloatV(v);
           return;
         }
@@ -445,6 +463,7 @@ class Printer {
   // ---- bad verbs, pointers ----
 
   badVerb(verb: string, value: GoValue): void {
+    this.erroring = true;
     this.buf += "%!" + verb + "(";
     if (value === null || value === undefined) this.buf += "<nil>";
     else {
@@ -452,12 +471,26 @@ class Printer {
       this.printArg(value, "v");
     }
     this.buf += ")";
+    this.erroring = false;
+  }
+
+  /** pp.handleMethods: a struct with an Error or String method prints its result for string verbs. */
+  handleMethods(v: GoStruct, verb: string): boolean {
+    if (this.erroring || this.sharpV) return false;
+    if (verb !== "v" && verb !== "s" && verb !== "x" && verb !== "X" && verb !== "q") return false;
+    const m = v.method("Error") ?? v.method("String");
+    if (m === undefined || m.fn.params.length !== 0 || m.fn.variadic !== undefined) return false;
+    const r = m.fn.call();
+    if (typeof r !== "string") return false;
+    this.printString(r, verb, r);
+    return true;
   }
 
   fmtPointer(value: GoValue, verb: string): void {
     let u: bigint;
     if (isFunc(value)) u = addressOf(value);
-    else if (Array.isArray(value) || value instanceof Map) u = (value as GoSlice)[GO_NIL] ? 0n : addressOf(value);
+    else if (Array.isArray(value) || value instanceof Map)
+      u = (value as GoSlice)[GO_NIL] ? 0n : addressOf(value);
     else if (value instanceof GoStruct && value.pointer) u = addressOf(value);
     else {
       this.badVerb(verb, value);
@@ -502,7 +535,13 @@ class Printer {
         this.printString(arg, verb, arg);
         return;
       case "bigint":
-        if ((verb === "d" || verb === "v") && !this.widPresent && !this.precPresent && !this.plus && !this.space) {
+        if (
+          (verb === "d" || verb === "v") &&
+          !this.widPresent &&
+          !this.precPresent &&
+          !this.plus &&
+          !this.space
+        ) {
           this.buf += arg.toString();
           return;
         }
@@ -536,6 +575,7 @@ class Printer {
       this.printBytes(arg, verb, "[]byte");
       return;
     }
+    if (arg instanceof GoStruct && this.handleMethods(arg, verb)) return;
     this.printValue(arg, verb, 0);
   }
 
@@ -578,6 +618,7 @@ class Printer {
       return;
     }
     if (v instanceof GoStruct) {
+      if (depth > 0 && this.handleMethods(v, verb)) return;
       if (v.pointer) {
         if (depth === 0) {
           this.buf += "&";
@@ -709,7 +750,13 @@ function parseArgNumber(format: string, i: number): [number, number, boolean] {
   return [0, 1, false];
 }
 
-function argNumber(p: Printer, argNum: number, format: string, i: number, numArgs: number): [number, number, boolean] {
+function argNumber(
+  p: Printer,
+  argNum: number,
+  format: string,
+  i: number,
+  numArgs: number,
+): [number, number, boolean] {
   if (format.length <= i || format.charCodeAt(i) !== 91) return [argNum, i, false];
   p.reordered = true;
   const [index, wid, ok] = parseArgNumber(format, i);
@@ -757,7 +804,6 @@ export function sprintf(format: string, args: readonly GoValue[]): string {
   const p = new Printer();
   const end = format.length;
   let argNum = 0;
-  let afterIndex = false;
   let i = 0;
   formatLoop: while (i < end) {
     p.goodArgNum = true;
@@ -804,6 +850,7 @@ export function sprintf(format: string, args: readonly GoValue[]): string {
       }
     }
 
+    let afterIndex: boolean;
     [argNum, i, afterIndex] = argNumber(p, argNum, format, i, args.length);
 
     if (i < end && format.charCodeAt(i) === 42) {
@@ -843,7 +890,7 @@ export function sprintf(format: string, args: readonly GoValue[]): string {
       }
     }
 
-    if (!afterIndex) [argNum, i, afterIndex] = argNumber(p, argNum, format, i, args.length);
+    if (!afterIndex) [argNum, i] = argNumber(p, argNum, format, i, args.length);
 
     if (i >= end) {
       p.buf += "%!(NOVERB)";

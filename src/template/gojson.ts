@@ -17,7 +17,15 @@ export type JSONNode =
 function quoteByte(b: number): string {
   if (b === 0x27) return "'\\''";
   if (b === 0x22) return "'\"'";
-  const named: Record<number, string> = { 7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v" };
+  const named: Record<number, string> = {
+    7: "\\a",
+    8: "\\b",
+    12: "\\f",
+    10: "\\n",
+    13: "\\r",
+    9: "\\t",
+    11: "\\v",
+  };
   if (named[b] !== undefined) return `'${named[b]}'`;
   if (b === 0x5c) return "'\\\\'";
   if (b < 0x20 || b === 0x7f) return `'\\x${b.toString(16).padStart(2, "0")}'`;
@@ -129,7 +137,16 @@ class Parser {
       out += this.s.slice(from, this.i);
       this.i++;
       const e = this.s[this.i];
-      const simple: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", "\\": "\\", "/": "/", '"': '"' };
+      const simple: Record<string, string> = {
+        b: "\b",
+        f: "\f",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+        "\\": "\\",
+        "/": "/",
+        '"': '"',
+      };
       if (e !== undefined && simple[e] !== undefined) {
         out += simple[e];
         this.i++;
@@ -254,7 +271,8 @@ export function jsonToGo(n: JSONNode, errs: string[]): GoValue {
       return n.v;
     case "num": {
       const f = Number(n.text);
-      if (!Number.isFinite(f)) errs.push(`json: cannot unmarshal number ${n.text} into Go value of type float64`);
+      if (!Number.isFinite(f))
+        errs.push(`json: cannot unmarshal number ${n.text} into Go value of type float64`);
       return f;
     }
     case "arr":
@@ -272,10 +290,10 @@ export function decodeJSONAs(text: string, want: "obj" | "arr"): GoValue {
   const node = parseJSON(text);
   const typeName = want === "obj" ? "map[string]interface {}" : "[]interface {}";
   if (node.t === "null") return want === "obj" ? tagMap(new Map(), typeName) : [];
-  if (node.t !== want) throw new GoJSONError(`json: cannot unmarshal ${jsonKind(node)} into Go value of type ${typeName}`);
+  if (node.t !== want)
+    throw new GoJSONError(`json: cannot unmarshal ${jsonKind(node)} into Go value of type ${typeName}`);
   const errs: string[] = [];
   const v = jsonToGo(node, errs);
   if (errs.length > 0) throw new GoJSONError(errs[0]);
   return v;
 }
-

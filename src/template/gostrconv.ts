@@ -9,7 +9,11 @@ export function quote(s: string): string {
   for (const ch of s) {
     const r = ch.codePointAt(0)!;
     if (ch === '"' || ch === "\\") out += "\\" + ch;
-    else if (ch === " " || (r >= 0x21 && r < 0x7f) || (r >= 0x80 && PRINTABLE.test(ch) && !(r >= 0xd800 && r <= 0xdfff)))
+    else if (
+      ch === " " ||
+      (r >= 0x21 && r < 0x7f) ||
+      (r >= 0x80 && PRINTABLE.test(ch) && !(r >= 0xd800 && r <= 0xdfff))
+    )
       out += ch;
     else if (ch === "\x07") out += "\\a";
     else if (ch === "\b") out += "\\b";
@@ -51,7 +55,8 @@ export function atoi(s0: string): bigint {
     // Only the slow path (19+ bytes) can overflow; it reports the range at once.
     if (n > MAX_U64) throw new NumError("Atoi", s0, "value out of range");
   }
-  if ((!neg && n >= 1n << 63n) || (neg && n > 1n << 63n)) throw new NumError("Atoi", s0, "value out of range");
+  if ((!neg && n >= 1n << 63n) || (neg && n > 1n << 63n))
+    throw new NumError("Atoi", s0, "value out of range");
   return neg ? -n : n;
 }
 

@@ -64,13 +64,20 @@ export class GoTime extends GoStruct {
     const shifted = new Date(d.getTime() + offsetMin * 60_000);
     const year = shifted.getUTCFullYear();
     const startOfYear = Date.UTC(year, 0, 1);
-    const yday = Math.floor((Date.UTC(year, shifted.getUTCMonth(), shifted.getUTCDate()) - startOfYear) / 86_400_000) + 1;
+    const yday =
+      Math.floor((Date.UTC(year, shifted.getUTCMonth(), shifted.getUTCDate()) - startOfYear) / 86_400_000) +
+      1;
     let zone = "UTC";
     if (!this.utc) {
       const name = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
         .formatToParts(d)
         .find((p) => p.type === "timeZoneName")?.value;
-      zone = name && /^[A-Z]{3,5}$/.test(name) ? name : offsetMin === 0 ? "UTC" : zoneOffset(offsetMin, false, false);
+      zone =
+        name && /^[A-Z]{3,5}$/.test(name)
+          ? name
+          : offsetMin === 0
+            ? "UTC"
+            : zoneOffset(offsetMin, false, false);
     }
     return {
       year,

@@ -221,12 +221,12 @@ export class Lexer {
   }
 
   emit(t: ItemType): void {
-    this.queue[this.queueLen++] = {
-      typ: t,
-      pos: this.bytePos(this.start),
-      val: this.input.slice(this.start, this.pos),
-      line: this.startLine,
-    };
+    this.emitVal(t, this.input.slice(this.start, this.pos));
+  }
+
+  /** emit when the item's text is already known (delimiters), sparing a copy. */
+  emitVal(t: ItemType, val: string): void {
+    this.queue[this.queueLen++] = { typ: t, pos: this.bytePos(this.start), val, line: this.startLine };
     this.start = this.pos;
     this.startLine = this.line;
   }
@@ -319,7 +319,7 @@ export class Lexer {
       l.ignore();
       return lexComment;
     }
-    l.emit(ItemType.LeftDelim);
+    l.emitVal(ItemType.LeftDelim, l.leftDelim);
     l.pos += afterMarker;
     l.ignore();
     l.parenDepth = 0;
@@ -349,7 +349,7 @@ export class Lexer {
       l.ignore();
     }
     l.pos += l.rightDelim.length;
-    l.emit(ItemType.RightDelim);
+    l.emitVal(ItemType.RightDelim, l.rightDelim);
     if (trimSpace) {
       l.skipLeftSpaces();
       l.ignore();

@@ -720,13 +720,17 @@ class TreeParser {
     this.errorf(`unexpected ${itemString(token)} in ${context}`);
   }
 
-  /** Runs a strconv-like helper, turning its failure into a positioned error. */
-  private guard<T>(f: () => T): T {
+  /** strconv-like helpers fail with SyntaxErr; Go reports it at the current line. */
+  private rethrow(e: unknown): never {
+    if (e instanceof SyntaxErr) this.errorf(e.message);
+    throw e;
+  }
+
+  private unquote(s: string): string {
     try {
-      return f();
+      return unquote(s);
     } catch (e) {
-      if (e instanceof SyntaxErr) this.errorf(e.message);
-      throw e;
+      this.rethrow(e);
     }
   }
 
@@ -769,7 +773,7 @@ class TreeParser {
   private parseDefinition(): void {
     const context = "define clause";
     const name = this.expectOneOf(ItemType.String, ItemType.RawString, context);
-    this.name = this.guard(() => unquote(name.val));
+    this.name = this.unquote(name.val);
     this.expect(ItemType.RightDelim, context);
     const [list, end] = this.itemList();
     this.root = list;
@@ -997,7 +1001,7 @@ class TreeParser {
 
   private parseTemplateName(token: Item, context: string): string {
     if (token.typ === ItemType.String || token.typ === ItemType.RawString) {
-      return this.guard(() => unquote(token.val));
+      return this.unquote(token.val);
     }
     this.unexpected(token, context);
   }
@@ -1029,9 +1033,9 @@ class TreeParser {
     }
     switch (node.type) {
       case "field":
-        return { type: "field", pos: chain.pos, ident: nodeString(chain).slice(1).split(".") };
+        return { type: "field", pos: chain.pos, ident: node.ident.concat(chain.field) };
       case "variable":
-        return this.newVariable(chain.pos, nodeString(chain));
+        return { type: "variable", pos: chain.pos, ident: node.ident.concat(chain.field) };
       case "bool":
       case "string":
       case "number":
@@ -1063,12 +1067,16 @@ class TreeParser {
       case ItemType.CharConstant:
       case ItemType.Complex:
       case ItemType.Number:
-        return this.guard(() => newNumber(token.pos, token.val, token.typ));
+        try {
+          return newNumber(token.pos, token.val, token.typ);
+        } catch (e) {
+          this.rethrow(e);
+        }
       case ItemType.LeftParen:
         return this.pipeline("parenthesized pipeline", ItemType.RightParen);
       case ItemType.String:
       case ItemType.RawString: {
-        const text = this.guard(() => unquote(token.val));
+        const text = this.unquote(token.val);
         return { type: "string", pos: token.pos, quoted: token.val, text };
       }
     }

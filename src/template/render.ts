@@ -40,7 +40,8 @@ function readText(file: string, what: string): string {
     return readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
     throw new RenderInputError(`cannot read ${what} ${file}: ${why}`);
   }
 }
@@ -50,7 +51,8 @@ function readJSON(file: string, what: string, hint: string): JSONNode {
   try {
     return parseJSON(text);
   } catch (e) {
-    if (e instanceof GoJSONError) throw new RenderInputError(`${file}: invalid JSON in ${what}: ${e.message} (${hint})`);
+    if (e instanceof GoJSONError)
+      throw new RenderInputError(`${file}: invalid JSON in ${what}: ${e.message} (${hint})`);
     throw e;
   }
 }
@@ -100,7 +102,9 @@ const KV_HINT = 'expected an object of key -> value, e.g. {"/app/servers/web1": 
 export function loadKVFile(file: string): MemKV {
   const node = readJSON(file, "key/value file", KV_HINT);
   if (node.t !== "obj" && node.t !== "null") {
-    throw new RenderInputError(`${file}: the key/value file must hold a JSON object, not ${node.t === "arr" ? "an array" : "a " + node.t} (${KV_HINT})`);
+    throw new RenderInputError(
+      `${file}: the key/value file must hold a JSON object, not ${node.t === "arr" ? "an array" : "a " + node.t} (${KV_HINT})`,
+    );
   }
   return storeFromJSON(node);
 }
@@ -115,7 +119,8 @@ export function loadDataFile(file: string): GoValue {
 
 export function loadEnvFile(file: string): Record<string, string> {
   const node = readJSON(file, "env file", 'expected an object of NAME -> value, e.g. {"HOME": "/root"}');
-  if (node.t !== "obj") throw new RenderInputError(`${file}: the env file must hold a JSON object of strings`);
+  if (node.t !== "obj")
+    throw new RenderInputError(`${file}: the env file must hold a JSON object of strings`);
   const out: Record<string, string> = {};
   for (const [k, v] of node.v) {
     if (v.t !== "str") throw new RenderInputError(`${file}: env variable ${k} must be a string`);

@@ -41,11 +41,16 @@ export class Template implements ExecContext {
     const fm = new Map<string, GoFunc>();
     for (const [fname, f] of Object.entries(funcs)) {
       // Go's Funcs panics on these; they are programming errors, not template errors.
-      if (!GOOD_NAME.test(fname)) throw new Error(`function name ${JSON.stringify(fname)} is not a valid identifier`);
+      if (!GOOD_NAME.test(fname))
+        throw new Error(`function name ${JSON.stringify(fname)} is not a valid identifier`);
       fm.set(fname, f);
     }
     const names = new Set<string>([...BUILTINS.keys(), ...fm.keys()]);
-    const trees = parse(name, text, { funcs: names, leftDelim: settings.leftDelim, rightDelim: settings.rightDelim });
+    const trees = parse(name, text, {
+      funcs: names,
+      leftDelim: settings.leftDelim,
+      rightDelim: settings.rightDelim,
+    });
     return new Template(name, trees, fm);
   }
 
@@ -71,7 +76,9 @@ export class Template implements ExecContext {
   executeTemplate(name: string, data: GoValue = null): string {
     const entry = this.lookup(name);
     if (entry === undefined) {
-      throw new TemplateError(`template: no template ${goQuote(name)} associated with template ${goQuote(this.name)}`);
+      throw new TemplateError(
+        `template: no template ${goQuote(name)} associated with template ${goQuote(this.name)}`,
+      );
     }
     return execute(entry, this, data);
   }

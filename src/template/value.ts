@@ -23,17 +23,7 @@ export type GoSlice = GoValue[] & { [GO_TYPE]?: string; [GO_NIL]?: boolean };
 export type GoMap = Map<string, GoValue> & { [GO_TYPE]?: string; [GO_NIL]?: boolean };
 
 export type GoValue =
-  | null
-  | boolean
-  | bigint
-  | number
-  | string
-  | GoSlice
-  | GoMap
-  | GoStruct
-  | GoNumber
-  | GoFuncValue
-  | undefined;
+  null | boolean | bigint | number | string | GoSlice | GoMap | GoStruct | GoNumber | GoFuncValue | undefined;
 
 /** A struct value. Subclasses list their exported fields in Go declaration order. */
 export abstract class GoStruct {

@@ -34,7 +34,12 @@ export function writeCases(cases: readonly DiffCase[], prefix = "hecd-diff-"): s
 
 /** Runs `gotmpl-oracle -batch DIR` once and reads back every case's result. */
 export function runOracle(dir: string, cases: readonly DiffCase[]): Map<string, DiffResult> {
-  const r = spawnSync(oraclePath(), ["-batch", dir], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(oraclePath(), ["-batch", dir], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (r.error) throw new Error(`oracle -batch ${dir}: ${r.error.message} (a case that never finishes?)`);
   if (r.status !== 0) throw new Error(`oracle -batch ${dir} failed (exit ${r.status}): ${r.stderr}`);
   const out = new Map<string, DiffResult>();
   for (const c of cases) {

@@ -4,7 +4,18 @@
 // machine's) firewall chains; published ports are served by docker-proxy. Slots are claimed with
 // lock files so parallel test files never collide; a slot left behind by a dead process is reclaimed.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { ensureDemoImage } from "../../src/images/demo.js";
@@ -107,7 +118,11 @@ function claimSlot(): Slot {
     if (existsSync(lockFile)) {
       let stale = false;
       try {
-        const info = JSON.parse(readFileSync(lockFile, "utf8")) as { pid: number; dir?: string; bridge: string };
+        const info = JSON.parse(readFileSync(lockFile, "utf8")) as {
+          pid: number;
+          dir?: string;
+          bridge: string;
+        };
         if (!alive(info.pid)) {
           stale = true;
           if (info.dir) cleanupRemains(info.dir, info.bridge, subnetPrefix(i));
@@ -190,7 +205,10 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
     );
     exited.catch(() => {});
     const probe = new Docker({ socketPath: socket, timeout: 2000 });
-    await Promise.race([waitFor(`dockerd ${name}`, async () => (await probe.ping()) && true, 30_000, 100), exited]);
+    await Promise.race([
+      waitFor(`dockerd ${name}`, async () => (await probe.ping()) && true, 30_000, 100),
+      exited,
+    ]);
   };
 
   const stopProc = async (signal: NodeJS.Signals) => {
@@ -233,7 +251,14 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
       try {
         if (proc) {
           const all = await docker.listContainers({ all: true });
-          await Promise.all(all.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+          await Promise.all(
+            all.map((c) =>
+              docker
+                .getContainer(c.Id)
+                .remove({ force: true })
+                .catch(() => {}),
+            ),
+          );
         }
       } catch {
         // daemon already unhealthy: the kill below cleans up
@@ -250,7 +275,8 @@ export async function startDockerHosts(n: number): Promise<DockerHost[]> {
   const dockerd = requireTool("dockerd", "apt-get install -y docker.io");
   requireTool("ip", "apt-get install -y iproute2");
   requireTool("tar", "apt-get install -y tar");
-  if (process.getuid?.() !== 0) throw new Error("the Docker test harness must run as root (it starts dockerd and creates bridges)");
+  if (process.getuid?.() !== 0)
+    throw new Error("the Docker test harness must run as root (it starts dockerd and creates bridges)");
   const slots: Slot[] = [];
   for (let k = 0; k < n; k++) slots.push(claimSlot());
   const results = await Promise.allSettled(slots.map((s) => startDockerHost(s, dockerd)));
@@ -291,7 +317,11 @@ export async function runDemoContainer(
 }
 
 /** Host port Docker published for `containerPort` (e.g. "80/tcp"). */
-export async function publishedPort(docker: Docker, id: string, containerPort = "80/tcp"): Promise<{ ip: string; port: number }> {
+export async function publishedPort(
+  docker: Docker,
+  id: string,
+  containerPort = "80/tcp",
+): Promise<{ ip: string; port: number }> {
   const info = await docker.getContainer(id).inspect();
   const b = info.NetworkSettings.Ports?.[containerPort]?.[0];
   if (!b) throw new Error(`container ${id} publishes no ${containerPort}`);

@@ -4,7 +4,14 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3 } from "etcd3";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { ensureTestImage, httpAnswer, publishedPort, runDemoContainer, startDockerHosts, type DockerHost } from "../harness/docker.js";
+import {
+  ensureTestImage,
+  httpAnswer,
+  publishedPort,
+  runDemoContainer,
+  startDockerHosts,
+  type DockerHost,
+} from "../harness/docker.js";
 import { waitFor } from "../harness/ports.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -37,7 +44,18 @@ function hecd(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
 }
 
 function agentArgs(h: DockerHost, extra: string[] = []): string[] {
-  return ["agent", "--etcd", etcd.endpoint, "--docker-host", h.endpoint, "--ttl", "3", "--prefix", `/app/${run}`, ...extra];
+  return [
+    "agent",
+    "--etcd",
+    etcd.endpoint,
+    "--docker-host",
+    h.endpoint,
+    "--ttl",
+    "3",
+    "--prefix",
+    `/app/${run}`,
+    ...extra,
+  ];
 }
 
 async function value(key: string): Promise<string | undefined> {
@@ -82,19 +100,33 @@ describe("hecd agent (process, two Docker hosts)", () => {
     const id2 = await runDemoContainer(h2.docker, n2);
     const k1 = `/app/${run}/${n1}`;
     const k2 = `/app/${run}/${n2}`;
-    await waitFor("both keys", async () => (await value(k1)) !== undefined && (await value(k2)) !== undefined, 15_000, 20).catch((e) => {
+    await waitFor(
+      "both keys",
+      async () => (await value(k1)) !== undefined && (await value(k2)) !== undefined,
+      15_000,
+      20,
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\nagent 1:\n${a1.output()}\nagent 2:\n${a2.output()}`);
     });
     expect(await value(k1)).toBe(`${h1.ip}:${(await publishedPort(h1.docker, id1)).port}`);
     expect(await value(k2)).toBe(`${h2.ip}:${(await publishedPort(h2.docker, id2)).port}`);
     expect(await httpAnswer((await value(k1))!)).toBe(n1);
     expect(await httpAnswer((await value(k2))!)).toBe(n2);
-    expect(JSON.parse((await value(`/hecd/hosts/${h1.ip}`))!)).toMatchObject({ address: h1.ip, docker: h1.endpoint, containers: 1 });
+    expect(JSON.parse((await value(`/hecd/hosts/${h1.ip}`))!)).toMatchObject({
+      address: h1.ip,
+      docker: h1.endpoint,
+      containers: 1,
+    });
 
     const t0 = performance.now();
     a1.child.kill("SIGKILL");
     await a1.exited;
-    await waitFor("agent 1 keys expire", async () => (await value(k1)) === undefined && (await value(`/hecd/hosts/${h1.ip}`)) === undefined, 5000, 20);
+    await waitFor(
+      "agent 1 keys expire",
+      async () => (await value(k1)) === undefined && (await value(`/hecd/hosts/${h1.ip}`)) === undefined,
+      5000,
+      20,
+    );
     const took = performance.now() - t0;
     // The lease ends at most one TTL after its last keepalive (which was before the kill); etcd
     // sweeps expired leases every 500 ms, and the probe polls every 20 ms.
@@ -131,7 +163,12 @@ describe("hecd agent (process, two Docker hosts)", () => {
     const p = hecd(["agent", "--docker-host", h.endpoint, "--ttl", "3", "--prefix", `/app/${run}-env`], {
       ETCDCTL_ENDPOINTS: etcd.endpoint,
     });
-    await waitFor("key", async () => (await value(`/app/${run}-env/${name}`)) !== undefined, 15_000, 20).catch((e) => {
+    await waitFor(
+      "key",
+      async () => (await value(`/app/${run}-env/${name}`)) !== undefined,
+      15_000,
+      20,
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\n${p.output()}`);
     });
     p.child.kill("SIGTERM");

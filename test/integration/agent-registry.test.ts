@@ -51,7 +51,9 @@ describe("Registry", () => {
   it("refuses invalid values with a clear error and writes nothing", async () => {
     const reg = await connect();
     const key = serverKey("/app/servers", "bad-1");
-    await expect(reg.register(key, "10.0.0.1:80\nserver evil 1.2.3.4:80")).rejects.toThrow(/whitespace or control/);
+    await expect(reg.register(key, "10.0.0.1:80\nserver evil 1.2.3.4:80")).rejects.toThrow(
+      /whitespace or control/,
+    );
     await expect(reg.register(key, "10.0.0.1")).rejects.toThrow(/no port/);
     await expect(reg.register(key, "10.0.0.1:70000")).rejects.toThrow(/1\.\.65535/);
     expect(await getKv(key)).toBeUndefined();
@@ -78,7 +80,12 @@ describe("Registry", () => {
     await raw.leaseClient.leaseRevoke({ ID: old });
     expect(await getKv(key)).toBeUndefined();
     const id = await regranted;
-    await waitFor("key back", async () => (await getKv(key))?.value.toString() === "127.0.0.4:40001", 5000, 20);
+    await waitFor(
+      "key back",
+      async () => (await getKv(key))?.value.toString() === "127.0.0.4:40001",
+      5000,
+      20,
+    );
     const took = Date.now() - t0;
     expect(id).not.toBe(old);
     expect(String((await getKv(key))?.lease)).toBe(id);

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Etcd3 } from "etcd3";
 import { pino } from "pino";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { ensureTestImage, httpAnswer, publishedPort, runDemoContainer, startDockerHosts, type DockerHost } from "../harness/docker.js";
+import {
+  ensureTestImage,
+  httpAnswer,
+  publishedPort,
+  runDemoContainer,
+  startDockerHosts,
+  type DockerHost,
+} from "../harness/docker.js";
 import { waitFor } from "../harness/ports.js";
 import { startAgent, type AgentHandle, type AgentOptions } from "../../src/agent/agent.js";
 import { hostKey } from "../../src/registry/keys.js";
@@ -33,7 +40,13 @@ function capture(): { log: pino.Logger; lines: LogLine[] } {
 
 async function agent(extra: Partial<AgentOptions> = {}): Promise<{ agent: AgentHandle; lines: LogLine[] }> {
   const { log, lines } = capture();
-  const a = await startAgent({ docker: host.docker, etcd: { endpoints: [etcd.endpoint] }, ttlSeconds: 3, logger: log, ...extra });
+  const a = await startAgent({
+    docker: host.docker,
+    etcd: { endpoints: [etcd.endpoint] },
+    ttlSeconds: 3,
+    logger: log,
+    ...extra,
+  });
   agents.push(a);
   return { agent: a, lines };
 }
@@ -48,7 +61,6 @@ async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs 
   await waitFor(what, async () => (await probe()) || undefined, timeoutMs, 10);
   return performance.now() - t0;
 }
-
 
 beforeAll(async () => {
   [etcd, [host]] = await Promise.all([startEtcd(), startDockerHosts(1)]).then(([e, h]) => [e, h] as const);
@@ -74,7 +86,12 @@ describe("hecd agent (servers layout)", () => {
     expect(a.hostIp).toBe(host.ip);
     await waitFor("host record", async () => (await value(hostKey(a.hostName))) !== undefined, 3000);
     const rec = JSON.parse((await value(hostKey(a.hostName)))!) as Record<string, unknown>;
-    expect(rec).toMatchObject({ address: host.ip, docker: "(client given)", prefix: "/app/servers", layout: "servers" });
+    expect(rec).toMatchObject({
+      address: host.ip,
+      docker: "(client given)",
+      prefix: "/app/servers",
+      layout: "servers",
+    });
   });
 
   it("registers a started container within a second, at an address that answers with its name", async () => {
@@ -88,7 +105,11 @@ describe("hecd agent (servers layout)", () => {
     expect(addr).toBe(`${host.ip}:${p.port}`);
     expect(await httpAnswer(addr!)).toBe(name);
     expect(took).toBeLessThan(1000);
-    await waitFor("count in host record", async () => (JSON.parse((await value(hostKey(a.hostName)))!) as { containers: number }).containers >= 1, 2000);
+    await waitFor(
+      "count in host record",
+      async () => (JSON.parse((await value(hostKey(a.hostName)))!) as { containers: number }).containers >= 1,
+      2000,
+    );
   });
 
   it("deregisters a container killed outside hecd (docker kill) within a second", async () => {
@@ -97,7 +118,11 @@ describe("hecd agent (servers layout)", () => {
     await waitFor("key", async () => (await value(`/app/servers/${name}`)) !== undefined, 2000, 10);
     const t0 = performance.now();
     await host.docker.getContainer(id).kill();
-    const took = await timeUntil("key gone", async () => (await value(`/app/servers/${name}`)) === undefined, 1000);
+    const took = await timeUntil(
+      "key gone",
+      async () => (await value(`/app/servers/${name}`)) === undefined,
+      1000,
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(took).toBeLessThan(1000);
   });
@@ -135,7 +160,12 @@ describe("hecd agent (servers layout)", () => {
     await runDemoContainer(host.docker, a1, { labels: { "hecd.ignore": "true" } });
     await runDemoContainer(host.docker, a2, { env: ["SERVICE_IGNORE=1"] });
     await runDemoContainer(host.docker, control);
-    await waitFor("control key", async () => (await value(`/app/servers/${control}`)) !== undefined, 2000, 10);
+    await waitFor(
+      "control key",
+      async () => (await value(`/app/servers/${control}`)) !== undefined,
+      2000,
+      10,
+    );
     await a.resync();
     expect(await value(`/app/servers/${a1}`)).toBeUndefined();
     expect(await value(`/app/servers/${a2}`)).toBeUndefined();
@@ -171,7 +201,14 @@ describe("hecd agent (servers layout)", () => {
     const fresh = `${run}-etcd-fresh`;
     await runDemoContainer(host.docker, keep);
     const goneId = await runDemoContainer(host.docker, gone);
-    await waitFor("keys", async () => (await value(`/app/servers/${keep}`)) !== undefined && (await value(`/app/servers/${gone}`)) !== undefined, 2000, 10);
+    await waitFor(
+      "keys",
+      async () =>
+        (await value(`/app/servers/${keep}`)) !== undefined &&
+        (await value(`/app/servers/${gone}`)) !== undefined,
+      2000,
+      10,
+    );
     const keepValue = await value(`/app/servers/${keep}`);
 
     await etcd.stop();
@@ -209,8 +246,17 @@ describe("hecd agent (services layout)", () => {
     const a2 = `${run}-svc-env`;
     const id1 = await runDemoContainer(host.docker, a1, { labels: { "hecd.service": "web" } });
     const id2 = await runDemoContainer(host.docker, a2, { env: ["SERVICE_NAME=api"] });
-    await waitFor("keys", async () => (await value(`/services/web/${a1}`)) !== undefined && (await value(`/services/api/${a2}`)) !== undefined, 2000, 10);
-    expect(await value(`/services/web/${a1}`)).toBe(`${host.ip}:${(await publishedPort(host.docker, id1)).port}`);
+    await waitFor(
+      "keys",
+      async () =>
+        (await value(`/services/web/${a1}`)) !== undefined &&
+        (await value(`/services/api/${a2}`)) !== undefined,
+      2000,
+      10,
+    );
+    expect(await value(`/services/web/${a1}`)).toBe(
+      `${host.ip}:${(await publishedPort(host.docker, id1)).port}`,
+    );
     expect(await httpAnswer((await value(`/services/api/${a2}`))!)).toBe(a2);
     void id2;
   });
@@ -223,14 +269,23 @@ describe("hecd agent (services layout)", () => {
       exposedPort: "8080/tcp",
     });
     const p = await publishedPort(host.docker, id, "8080/tcp");
-    await waitFor("key", async () => (await value(`/services/alt/${name}`)) === `${host.ip}:${p.port}`, 2000, 10);
+    await waitFor(
+      "key",
+      async () => (await value(`/services/alt/${name}`)) === `${host.ip}:${p.port}`,
+      2000,
+      10,
+    );
     expect(await httpAnswer(`${host.ip}:${p.port}`)).toBe(name);
   });
 
   it("skips a container without a service name, saying why", async () => {
     const name = `${run}-svc-none`;
     await runDemoContainer(host.docker, name);
-    const line = await waitFor("skip log", () => lines.find((l) => l.msg === "not registered" && l.container === name), 3000);
+    const line = await waitFor(
+      "skip log",
+      () => lines.find((l) => l.msg === "not registered" && l.container === name),
+      3000,
+    );
     expect(String(line.reason)).toMatch(/no service name: set label hecd.service or env SERVICE_NAME/);
   });
 });
@@ -244,7 +299,9 @@ describe("hecd agent (startup and Docker outage)", () => {
     const t0 = performance.now();
     await agent({ layout: "services", hostName: `${run}-svc2` });
     expect(performance.now() - t0).toBeLessThan(3000);
-    expect(await value(`/services/pre/${pre}`)).toBe(`${host.ip}:${(await publishedPort(host.docker, id)).port}`);
+    expect(await value(`/services/pre/${pre}`)).toBe(
+      `${host.ip}:${(await publishedPort(host.docker, id)).port}`,
+    );
     expect(await value(ghost)).toBeUndefined();
   });
 
@@ -254,12 +311,24 @@ describe("hecd agent (startup and Docker outage)", () => {
     await runDemoContainer(host.docker, before);
     await waitFor("key", async () => (await value(`/app/${run}-crash/${before}`)) !== undefined, 2000, 10);
     await host.kill();
-    await timeUntil("dead container dropped", async () => (await value(`/app/${run}-crash/${before}`)) === undefined, 10_000);
+    await timeUntil(
+      "dead container dropped",
+      async () => (await value(`/app/${run}-crash/${before}`)) === undefined,
+      10_000,
+    );
     await host.start();
     const after = `${run}-crash-after`;
-    await waitFor("stream back", () => lines.find((l) => l.msg === "docker event stream reconnected"), 15_000);
+    await waitFor(
+      "stream back",
+      () => lines.find((l) => l.msg === "docker event stream reconnected"),
+      15_000,
+    );
     await runDemoContainer(host.docker, after);
-    await timeUntil("new container registered", async () => (await value(`/app/${run}-crash/${after}`)) !== undefined, 2000);
+    await timeUntil(
+      "new container registered",
+      async () => (await value(`/app/${run}-crash/${after}`)) !== undefined,
+      2000,
+    );
     expect(a.status().registered).toBe(1);
   });
 });

@@ -39,6 +39,7 @@ describe("etcdv3 backend: getValues", () => {
     await put("/app/db/main/host", "db1");
     await put("/app/db/main/port", "5432");
     await put("/other/x", "no");
+    await put("/app/servers2/x", "a sibling, not under /app/servers");
     const last = await put("/apple", "not under /app/");
     const snap = await backend.getValues(["/app/servers", "/app/db"]);
     expect(Object.fromEntries(snap.values)).toEqual({
@@ -54,7 +55,8 @@ describe("etcdv3 backend: getValues", () => {
     const all = await backend.getValues([""]);
     expect(all.values.get("/other/x")).toBe("no");
     expect(all.values.get("/apple")).toBe("not under /app/");
-    expect(all.values.size).toBeGreaterThanOrEqual(6);
+    expect(all.values.get("/app/servers2/x")).toBe("a sibling, not under /app/servers");
+    expect(all.values.size).toBeGreaterThanOrEqual(7);
     const missing = await backend.getValues(["/does/not/exist"]);
     expect(missing.values.size).toBe(0);
     expect(missing.revision).toBe(all.revision);
@@ -89,6 +91,7 @@ describe("etcdv3 backend: watch", () => {
     const ac = new AbortController();
     const w = backend.watch(["/app/servers"], snap.revision, ac.signal);
     await put("/other/y", "unrelated");
+    await put("/app/servers2/y", "a sibling, not under /app/servers");
     expect(await within(w, 300)).toBe("pending");
     const rev = await put("/app/servers/web3", "10.0.0.3:80");
     expect(await w).toBe(rev);

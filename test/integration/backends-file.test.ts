@@ -126,6 +126,20 @@ describe("file backend", () => {
     expect((await b.getValues(["/"])).values.get("/b")).toBe("2");
   });
 
+  it("watch resolves when a watched file disappears, and the re-read names it", async () => {
+    const f = join(dir, "vanishing.yaml");
+    writeFileSync(f, "a: 1\n");
+    const b = await make([f]);
+    const snap = await b.getValues(["/"]);
+    const w = b.watch(["/"], snap.revision, new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 100));
+    rmSync(f);
+    expect(await within(w, 3000)).not.toBe("pending");
+    await expect(b.getValues(["/"])).rejects.toThrow(
+      /file backend: cannot read .*vanishing\.yaml.*pass -file/,
+    );
+  });
+
   it("watch rejects with an AbortError when the signal aborts", async () => {
     const f = join(dir, "abort.yaml");
     writeFileSync(f, "a: 1\n");

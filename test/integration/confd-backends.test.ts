@@ -12,7 +12,11 @@ afterAll(() => {
 const TMPL = `{{range gets "/servers/*"}}{{base .Key}}={{.Value}}\n{{end}}count:{{len (ls "/servers")}}\n`;
 function confdir(prefix: string): string {
   const d = makeConfdir([
-    { name: "app", toml: `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "${prefix}"\n`, tmpl: TMPL },
+    {
+      name: "app",
+      toml: `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "${prefix}"\n`,
+      tmpl: TMPL,
+    },
   ]);
   dirs.push(d);
   return d;
@@ -24,7 +28,17 @@ describe("file backend", () => {
     const d = confdir("/app");
     writeFileSync(join(d, "a.yaml"), "app:\n  servers:\n    web1: 10.0.0.1:80\n");
     writeFileSync(join(d, "b.json"), JSON.stringify({ app: { servers: { web2: "10.0.0.2:80" } } }));
-    const r = await confdProcess(["-onetime", "-backend", "file", "-file", join(d, "a.yaml"), "-file", join(d, "b.json"), "-confdir", d]);
+    const r = await confdProcess([
+      "-onetime",
+      "-backend",
+      "file",
+      "-file",
+      join(d, "a.yaml"),
+      "-file",
+      join(d, "b.json"),
+      "-confdir",
+      d,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(read(join(d, "out/app.cfg"))).toBe("web1=10.0.0.1:80\nweb2=10.0.0.2:80\ncount:2\n");
   });
@@ -34,7 +48,9 @@ describe("file backend", () => {
     const f = join(d, "kv.yaml");
     writeFileSync(f, "app:\n  servers:\n    web1: 10.0.0.1:80\n");
     const ac = new AbortController();
-    const run = confdInProcess(["-watch", "-backend", "file", "-file", f, "-confdir", d], { signal: ac.signal });
+    const run = confdInProcess(["-watch", "-backend", "file", "-file", f, "-confdir", d], {
+      signal: ac.signal,
+    });
     try {
       await eventually("first", () => read(join(d, "out/app.cfg")) === "web1=10.0.0.1:80\ncount:1\n");
       writeFileSync(f, "app:\n  servers:\n    web9: 10.0.0.9:80\n");
@@ -47,7 +63,15 @@ describe("file backend", () => {
 
   it("fails clearly on a missing file", async () => {
     const d = confdir("/app");
-    const r = await confdProcess(["-onetime", "-backend", "file", "-file", join(d, "nope.yaml"), "-confdir", d]);
+    const r = await confdProcess([
+      "-onetime",
+      "-backend",
+      "file",
+      "-file",
+      join(d, "nope.yaml"),
+      "-confdir",
+      d,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("nope.yaml");
   });

@@ -35,13 +35,23 @@ describe("hecd confd with etcd v3", () => {
     await client.put("/v3a/servers/web1").value("10.0.0.1:80");
     await client.put("/v3a/servers/web2").value("10.0.0.2:80");
     await client.put("/v3a/other/x").value("not mine");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3a"\n`);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3a"\n`,
+    );
     const r = await confdInProcess(["-onetime", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d]);
     expect(r.code, r.stderr).toBe(0);
     expect(read(join(d, "out/app.cfg"))).toBe("web1=10.0.0.1:80\nweb2=10.0.0.2:80\n");
 
     await client.put("/v3a/servers/web3").value("10.0.0.3:80");
-    const p = await confdProcess(["--onetime", "--backend=etcdv3", `-node=${etcd.endpoint}`, "-confdir", d, "-log-level", "debug"]);
+    const p = await confdProcess([
+      "--onetime",
+      "--backend=etcdv3",
+      `-node=${etcd.endpoint}`,
+      "-confdir",
+      d,
+      "-log-level",
+      "debug",
+    ]);
     expect(p.code, p.stderr).toBe(0);
     expect(read(join(d, "out/app.cfg"))).toBe("web1=10.0.0.1:80\nweb2=10.0.0.2:80\nweb3=10.0.0.3:80\n");
     expect(p.logs.some((l) => String(l.msg).includes("has been updated"))).toBe(true);
@@ -49,8 +59,20 @@ describe("hecd confd with etcd v3", () => {
 
   it("a global -prefix replaces the resource's prefix", async () => {
     await client.put("/v3g/servers/a").value("1.1.1.1:1");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/ignored"\n`);
-    const r = await confdInProcess(["-onetime", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d, "-prefix", "v3g"]);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/ignored"\n`,
+    );
+    const r = await confdInProcess([
+      "-onetime",
+      "-backend",
+      "etcdv3",
+      "-node",
+      etcd.endpoint,
+      "-confdir",
+      d,
+      "-prefix",
+      "v3g",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(read(join(d, "out/app.cfg"))).toBe("a=1.1.1.1:1\n");
   });
@@ -90,7 +112,13 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
     expect(statSync(dest).ino).toBe(ino);
 
     // uid/gid numbers instead of names; mode drift is repaired.
-    writeFileSync(join(d, "conf.d/app.toml"), readFileSync(join(d, "conf.d/app.toml"), "utf8").replace('owner = "nobody"\ngroup = "nogroup"', "uid = 1\ngid = 2"));
+    writeFileSync(
+      join(d, "conf.d/app.toml"),
+      readFileSync(join(d, "conf.d/app.toml"), "utf8").replace(
+        'owner = "nobody"\ngroup = "nogroup"',
+        "uid = 1\ngid = 2",
+      ),
+    );
     expect((await confdInProcess(args)).code).toBe(0);
     expect(statSync(dest)).toMatchObject({ uid: 1, gid: 2 });
     expect(lines(join(d, "reloads"))).toEqual(["reload", "reload"]);
@@ -118,27 +146,54 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
 
   it("-noop prints a unified diff and changes nothing; -onetime exits 1 on a missing dest dir", async () => {
     await client.put("/v3n/servers/a").value("1");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3n"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3n"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`,
+    );
     writeFileSync(join(d, "out/app.cfg"), "a=0\n");
-    const r = await confdProcess(["-onetime", "-noop", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d]);
+    const r = await confdProcess([
+      "-onetime",
+      "-noop",
+      "-backend",
+      "etcdv3",
+      "-node",
+      etcd.endpoint,
+      "-confdir",
+      d,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`--- ${d}/out/app.cfg\tcurrent`);
     expect(r.stdout).toContain("-a=0\n+a=1");
     expect(read(join(d, "out/app.cfg"))).toBe("a=0\n");
     expect(existsSync(join(d, "reloads"))).toBe(false);
 
-    const m = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/missing/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3n"\n`);
-    const miss = await confdProcess(["-onetime", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", m]);
+    const m = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/missing/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3n"\n`,
+    );
+    const miss = await confdProcess([
+      "-onetime",
+      "-backend",
+      "etcdv3",
+      "-node",
+      etcd.endpoint,
+      "-confdir",
+      m,
+    ]);
     expect(miss.code).toBe(1);
-    expect(miss.logs.some((l) => String(l.msg).includes(`destination directory ${m}/missing does not exist`))).toBe(true);
+    expect(
+      miss.logs.some((l) => String(l.msg).includes(`destination directory ${m}/missing does not exist`)),
+    ).toBe(true);
   });
 
   it("-watch follows puts and deletes and survives an etcd restart", async () => {
     await client.put("/v3w/servers/a").value("1");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3w"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3w"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`,
+    );
     const dest = join(d, "out/app.cfg");
     const ac = new AbortController();
-    const run = confdInProcess(["-watch", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d], { signal: ac.signal });
+    const run = confdInProcess(["-watch", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d], {
+      signal: ac.signal,
+    });
     try {
       await eventually("first render", () => read(dest) === "a=1\n");
       await client.put("/v3w/servers/b").value("2");
@@ -160,16 +215,23 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
 
   it("-wait coalesces a burst of puts into a few renders", async () => {
     await client.put("/v3b/servers/seed").value("0");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3b"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v3b"\nreload_cmd = "echo reload >> {{DIR}}/reloads"\n`,
+    );
     const reports: CycleReport[] = [];
     const ac = new AbortController();
-    const run = confdInProcess(["-watch", "-wait", "200ms:3s", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d], {
-      signal: ac.signal,
-      onCycle: (r) => reports.push(r),
-    });
+    const run = confdInProcess(
+      ["-watch", "-wait", "200ms:3s", "-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", d],
+      {
+        signal: ac.signal,
+        onCycle: (r) => reports.push(r),
+      },
+    );
     try {
       await eventually("first render", () => reports.length === 1);
-      await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`/v3b/servers/s${i}`).value(String(i))));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => client.put(`/v3b/servers/s${i}`).value(String(i))),
+      );
       await eventually("burst rendered", () => lines(join(d, "out/app.cfg")).length === 101);
       await new Promise((r) => setTimeout(r, 500));
       expect(reports.length).toBeLessThanOrEqual(3);
@@ -184,14 +246,18 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
 describe("hecd confd with etcd v2 (-backend etcd)", () => {
   it("renders v2 keys once and follows them in -watch mode", async () => {
     await v2put(etcd.endpoint, "/v2a/servers/web1", "10.0.1.1:80");
-    const d = confdir(`[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v2a"\n`);
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v2a"\n`,
+    );
     const once = await confdProcess(["-onetime", "-backend", "etcd", "-node", etcd.endpoint, "-confdir", d]);
     expect(once.code, once.stderr).toBe(0);
     const dest = join(d, "out/app.cfg");
     expect(read(dest)).toBe("web1=10.0.1.1:80\n");
 
     const ac = new AbortController();
-    const run = confdInProcess(["-watch", "-backend", "etcd", "-node", etcd.endpoint, "-confdir", d], { signal: ac.signal });
+    const run = confdInProcess(["-watch", "-backend", "etcd", "-node", etcd.endpoint, "-confdir", d], {
+      signal: ac.signal,
+    });
     try {
       await v2put(etcd.endpoint, "/v2a/servers/web2", "10.0.1.2:80");
       await eventually("web2", () => read(dest) === "web1=10.0.1.1:80\nweb2=10.0.1.2:80\n");

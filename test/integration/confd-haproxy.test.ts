@@ -56,12 +56,22 @@ beforeAll(async () => {
   client = new Etcd3({ hosts: etcd.endpoint });
   const toml = readFileSync(join(EXAMPLE, "conf.d/haproxy.toml"), "utf8")
     .replace("/etc/haproxy/haproxy.cfg", "{{DIR}}/out/haproxy.cfg")
-    .replace("systemctl reload haproxy", "kill -USR2 $(cat {{DIR}}/haproxy.pid) && echo reload >> {{DIR}}/reloads");
+    .replace(
+      "systemctl reload haproxy",
+      "kill -USR2 $(cat {{DIR}}/haproxy.pid) && echo reload >> {{DIR}}/reloads",
+    );
   dir = makeConfdir([{ name: "haproxy", toml, tmpl: "" }]);
-  writeFileSync(join(dir, "templates/haproxy.cfg.tmpl"), readFileSync(join(EXAMPLE, "templates/haproxy.cfg.tmpl")));
+  writeFileSync(
+    join(dir, "templates/haproxy.cfg.tmpl"),
+    readFileSync(join(EXAMPLE, "templates/haproxy.cfg.tmpl")),
+  );
   rmSync(join(dir, "templates/haproxy.tmpl"));
   frontPort = await freePort();
-  env = { HAPROXY_BIND: `127.0.0.1:${frontPort}`, HAPROXY_STATS_SOCKET: join(dir, "stats.sock"), PATH: process.env.PATH };
+  env = {
+    HAPROXY_BIND: `127.0.0.1:${frontPort}`,
+    HAPROXY_STATS_SOCKET: join(dir, "stats.sock"),
+    PATH: process.env.PATH,
+  };
 });
 
 afterAll(async () => {
@@ -78,11 +88,16 @@ afterAll(async () => {
 
 const args = () => ["-backend", "etcdv3", "-node", etcd.endpoint, "-confdir", dir];
 const dest = () => join(dir, "out/haproxy.cfg");
-const reloads = () => (existsSync(join(dir, "reloads")) ? readFileSync(join(dir, "reloads"), "utf8").split("\n").filter(Boolean).length : 0);
+const reloads = () =>
+  existsSync(join(dir, "reloads"))
+    ? readFileSync(join(dir, "reloads"), "utf8").split("\n").filter(Boolean).length
+    : 0;
 
 describe("the seed example with a real HAProxy", () => {
   it("renders /app/servers into a config haproxy -c accepts, and HAProxy serves it", async () => {
-    await client.put("/app/servers/backstabbing_rosalind").value(`127.0.0.1:${await startBackend("rosalind")}`);
+    await client
+      .put("/app/servers/backstabbing_rosalind")
+      .value(`127.0.0.1:${await startBackend("rosalind")}`);
     await client.put("/app/servers/cocky_morse").value(`127.0.0.1:${await startBackend("morse")}`);
     // The first render has no HAProxy to reload yet: sync only.
     const r = await confdInProcess(["-onetime", "-sync-only", ...args()], { env });
@@ -93,9 +108,13 @@ describe("the seed example with a real HAProxy", () => {
     expect(cfg).not.toContain("admin:123456");
     expect(cfg).not.toContain("stats auth");
 
-    haproxy = spawn("haproxy", ["-W", "-db", "-S", join(dir, "master.sock"), "-p", join(dir, "haproxy.pid"), "-f", dest()], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    haproxy = spawn(
+      "haproxy",
+      ["-W", "-db", "-S", join(dir, "master.sock"), "-p", join(dir, "haproxy.pid"), "-f", dest()],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     haproxy.stdout!.on("data", (d) => (haproxyOut += d));
     haproxy.stderr!.on("data", (d) => (haproxyOut += d));
     await eventually("haproxy serving", async () => (await served()).length === 2, 15_000);
@@ -111,14 +130,20 @@ describe("the seed example with a real HAProxy", () => {
       await client.put("/app/servers/goofy_goldstine").value(`127.0.0.1:${await startBackend("goldstine")}`);
       await eventually("goldstine served", async () => (await served(12)).includes("goldstine"), 15_000);
       expect(reloads()).toBe(1);
-      const state = await eventually("stats socket", () => stats(join(dir, "stats.sock"), "show servers state app"));
+      const state = await eventually("stats socket", () =>
+        stats(join(dir, "stats.sock"), "show servers state app"),
+      );
       expect(state).toContain("goofy_goldstine");
 
       await client.delete().key("/app/servers/backstabbing_rosalind");
-      await eventually("rosalind gone", async () => {
-        const s = await served(12);
-        return s.length === 2 && !s.includes("rosalind");
-      }, 15_000);
+      await eventually(
+        "rosalind gone",
+        async () => {
+          const s = await served(12);
+          return s.length === 2 && !s.includes("rosalind");
+        },
+        15_000,
+      );
       expect(reloads()).toBe(2);
       expect(haproxy!.exitCode, haproxyOut).toBeNull();
     } finally {
@@ -152,20 +177,32 @@ describe("the seed example with a real HAProxy", () => {
     expect(cfg).not.toContain("1.2.3.4");
     expect(cfg.match(/an entry under \/app\/servers was skipped/g)).toHaveLength(3);
     expect(await served(12)).toEqual(["goldstine", "morse"]);
-    for (const k of ["/app/servers/evil", "/app/servers/evil2", "/app/servers/evil3\n  stats enable"]) await client.delete().key(k);
+    for (const k of ["/app/servers/evil", "/app/servers/evil2", "/app/servers/evil3\n  stats enable"])
+      await client.delete().key(k);
   });
 
   it("turns the stats page on only with HAPROXY_STATS_AUTH", async () => {
-    const r = await confdInProcess(["-onetime", ...args()], { env: { ...env, HAPROXY_STATS_AUTH: "ops:s3cret" } });
+    const r = await confdInProcess(["-onetime", ...args()], {
+      env: { ...env, HAPROXY_STATS_AUTH: "ops:s3cret" },
+    });
     expect(r.code).toBe(0);
     expect(readFileSync(dest(), "utf8")).toContain("stats auth ops:s3cret");
-    await eventually("stats page", async () => {
-      // connection: close, or a kept-alive connection would still talk to the old worker.
-      const denied = await fetch(`http://127.0.0.1:${frontPort}/admin-status`, { headers: { connection: "close" } });
-      const ok = await fetch(`http://127.0.0.1:${frontPort}/admin-status`, {
-        headers: { connection: "close", authorization: "Basic " + Buffer.from("ops:s3cret").toString("base64") },
-      });
-      return denied.status === 401 && ok.status === 200;
-    }, 15_000);
+    await eventually(
+      "stats page",
+      async () => {
+        // connection: close, or a kept-alive connection would still talk to the old worker.
+        const denied = await fetch(`http://127.0.0.1:${frontPort}/admin-status`, {
+          headers: { connection: "close" },
+        });
+        const ok = await fetch(`http://127.0.0.1:${frontPort}/admin-status`, {
+          headers: {
+            connection: "close",
+            authorization: "Basic " + Buffer.from("ops:s3cret").toString("base64"),
+          },
+        });
+        return denied.status === 401 && ok.status === 200;
+      },
+      15_000,
+    );
   });
 });

@@ -39,7 +39,12 @@ export interface RunResult {
 /** Runs `hecd confd` as a library call; `signal` stops watch/interval modes. */
 export async function confdInProcess(
   argv: string[],
-  opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; onCycle?: (r: CycleReport) => void; logs?: Record<string, unknown>[] } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+    onCycle?: (r: CycleReport) => void;
+    logs?: Record<string, unknown>[];
+  } = {},
 ): Promise<RunResult> {
   let stdout = "";
   let stderr = "";
@@ -63,13 +68,21 @@ export async function confdInProcess(
 }
 
 /** Runs `node src/cli/main.ts confd ...` (through tsx) as a child process. */
-export function confdProcess(argv: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<RunResult> {
+export function confdProcess(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "src/cli/main.ts"), "confd", ...argv], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(REPO, "src/cli/main.ts"), "confd", ...argv],
+      {
+        cwd: REPO,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -102,7 +115,11 @@ export async function v2del(endpoint: string, key: string): Promise<void> {
   if (!r.ok) throw new Error(`v2 DELETE ${key}: ${r.status} ${await r.text()}`);
 }
 
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {

@@ -4,7 +4,7 @@ import { encodeKeyPath, flattenV2Node } from "../../src/backends/etcdv2.js";
 import { flattenDocument } from "../../src/backends/file.js";
 import { formatFloatF, globToRegExp } from "../../src/backends/flatten.js";
 import { createBackend, parseNodes } from "../../src/backends/index.js";
-import { coveringDirs, coveringPrefixes } from "../../src/backends/prefixes.js";
+import { coveringDirs, coveringPrefixes, isUnder } from "../../src/backends/prefixes.js";
 
 function flatYaml(text: string): Record<string, string> {
   const m = new Map<string, string>();
@@ -189,6 +189,13 @@ describe("prefix sets", () => {
       "/app",
     ]);
     expect(coveringPrefixes(["/x", ""])).toEqual([""]);
+    expect(coveringPrefixes(["/app/servers", "/app/serv"])).toEqual(["/app/serv", "/app/servers"]);
+    expect(isUnder("/app/servers", "/app/servers")).toBe(true);
+    expect(isUnder("/app/servers/a", "/app/servers")).toBe(true);
+    expect(isUnder("/app/servers/a", "/app/servers/")).toBe(true);
+    expect(isUnder("/app/servers2/a", "/app/servers")).toBe(false);
+    expect(isUnder("/x", "")).toBe(true);
+    expect(isUnder("x", "")).toBe(false);
     expect(coveringDirs(["/app/servers", "/app", "/apple"])).toEqual(["/app", "/apple"]);
     expect(coveringDirs(["", "/app"])).toEqual(["/"]);
   });

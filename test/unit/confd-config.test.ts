@@ -19,7 +19,15 @@ describe("confd.toml, environment and flags", () => {
     const r = loadConfig({ confdir: join(dir, "nothing-here") }, {});
     expect(r).toMatchObject({
       ok: true,
-      config: { backend: "etcd", nodes: ["http://127.0.0.1:4001"], intervalSec: 600, prefix: "", watch: false, logLevel: "info", filter: "*" },
+      config: {
+        backend: "etcd",
+        nodes: ["http://127.0.0.1:4001"],
+        intervalSec: 600,
+        prefix: "",
+        watch: false,
+        logLevel: "info",
+        filter: "*",
+      },
     });
     if (r.ok) expect(r.config.configFile).toBeUndefined();
   });
@@ -48,21 +56,49 @@ wait = "1s:3s"
     expect(r).toMatchObject({
       ok: true,
       config: {
-        backend: "etcdv3", nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"], prefix: "/app", intervalSec: 10, watch: true,
-        noop: true, syncOnly: true, logLevel: "warn", scheme: "https", clientCert: "/c.pem", clientKey: "/k.pem",
-        clientCaKeys: "/ca.pem", basicAuth: true, username: "u", password: "p", filter: "*.yaml", wait: { minMs: 1000, maxMs: 3000 },
-        configFile: join(d, "confd.toml"), confdir: d,
+        backend: "etcdv3",
+        nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
+        prefix: "/app",
+        intervalSec: 10,
+        watch: true,
+        noop: true,
+        syncOnly: true,
+        logLevel: "warn",
+        scheme: "https",
+        clientCert: "/c.pem",
+        clientKey: "/k.pem",
+        clientCaKeys: "/ca.pem",
+        basicAuth: true,
+        username: "u",
+        password: "p",
+        filter: "*.yaml",
+        wait: { minMs: 1000, maxMs: 3000 },
+        configFile: join(d, "confd.toml"),
+        confdir: d,
       },
     });
   });
 
   it("lets flags override the file, and CONFD_CLIENT_* fill what the file left empty", () => {
     const d = confdir(`backend = "etcd"\nprefix = "/file"\nclient_cert = "/from-file.pem"\n`);
-    const env = { CONFD_CLIENT_CERT: "/env.pem", CONFD_CLIENT_KEY: "/env-key.pem", CONFD_CLIENT_CAKEYS: "/env-ca.pem" };
-    const r = loadConfig({ confdir: d, backend: "etcdv3", prefix: "/flag", clientCaKeys: "/flag-ca.pem" }, env);
+    const env = {
+      CONFD_CLIENT_CERT: "/env.pem",
+      CONFD_CLIENT_KEY: "/env-key.pem",
+      CONFD_CLIENT_CAKEYS: "/env-ca.pem",
+    };
+    const r = loadConfig(
+      { confdir: d, backend: "etcdv3", prefix: "/flag", clientCaKeys: "/flag-ca.pem" },
+      env,
+    );
     expect(r).toMatchObject({
       ok: true,
-      config: { backend: "etcdv3", prefix: "/flag", clientCert: "/from-file.pem", clientKey: "/env-key.pem", clientCaKeys: "/flag-ca.pem" },
+      config: {
+        backend: "etcdv3",
+        prefix: "/flag",
+        clientCert: "/from-file.pem",
+        clientKey: "/env-key.pem",
+        clientCaKeys: "/flag-ca.pem",
+      },
     });
   });
 
@@ -72,17 +108,38 @@ wait = "1s:3s"
   });
 
   it("fails clearly on an explicit missing -config-file, bad TOML, unknown or mistyped settings", () => {
-    expect(loadConfig({ configFile: join(dir, "missing.toml") }, {})).toMatchObject({ ok: false, error: expect.stringContaining("cannot read config file") });
+    expect(loadConfig({ configFile: join(dir, "missing.toml") }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("cannot read config file"),
+    });
     const bad = confdir(`backend = `);
-    expect(loadConfig({ confdir: bad }, {})).toMatchObject({ ok: false, error: expect.stringContaining("invalid TOML") });
+    expect(loadConfig({ confdir: bad }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("invalid TOML"),
+    });
     const unknown = confdir(`backnd = "etcd"`);
-    expect(loadConfig({ confdir: unknown }, {})).toMatchObject({ ok: false, error: expect.stringContaining('unknown setting "backnd"') });
+    expect(loadConfig({ confdir: unknown }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unknown setting "backnd"'),
+    });
     const typed = confdir(`interval = "10"`);
-    expect(loadConfig({ confdir: typed }, {})).toMatchObject({ ok: false, error: expect.stringContaining('setting "interval"') });
+    expect(loadConfig({ confdir: typed }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('setting "interval"'),
+    });
     const other = confdir(`table = "x"`);
-    expect(loadConfig({ confdir: other }, {})).toMatchObject({ ok: true, config: { warnings: [expect.stringContaining('"table"')] } });
-    expect(loadConfig({ confdir: join(dir, "none"), backend: "file" }, {})).toMatchObject({ ok: false, error: expect.stringContaining("-file") });
-    expect(loadConfig({ confdir: join(dir, "none"), backend: "env", watch: true }, {})).toMatchObject({ ok: false, error: expect.stringContaining("cannot be watched") });
+    expect(loadConfig({ confdir: other }, {})).toMatchObject({
+      ok: true,
+      config: { warnings: [expect.stringContaining('"table"')] },
+    });
+    expect(loadConfig({ confdir: join(dir, "none"), backend: "file" }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("-file"),
+    });
+    expect(loadConfig({ confdir: join(dir, "none"), backend: "env", watch: true }, {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("cannot be watched"),
+    });
   });
 
   it("parses Go durations and -wait min[:max]", () => {

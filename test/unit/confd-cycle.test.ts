@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -45,7 +55,14 @@ const opts: CycleOptions = { noop: false, syncOnly: false, keepStageFile: false 
 function resource(name: string, extra: Partial<TemplateResource> = {}): TemplateResource {
   const src = join(dir, `${name}.tmpl`);
   if (!existsSync(src)) writeFileSync(src, `# ${name}\n`);
-  return { file: `conf.d/${name}.toml`, src, dest: join(dir, "out", name), keys: ["/app"], prefix: "/", ...extra };
+  return {
+    file: `conf.d/${name}.toml`,
+    src,
+    dest: join(dir, "out", name),
+    keys: ["/app"],
+    prefix: "/",
+    ...extra,
+  };
 }
 
 const snap = (entries: Record<string, string>) => new Map(Object.entries(entries));
@@ -103,16 +120,24 @@ describe("a processing cycle", () => {
     await runCycle([r], snap({}), opts, deps());
     expect(statSync(r.dest)).toMatchObject({ uid: 65534, gid: 65534 });
     const back = await runCycle([resource("a")], snap({}), opts, deps());
-    expect(back.outcomes[0]!.changes).toEqual([`uid 65534 -> ${process.geteuid!()}`, `gid 65534 -> ${process.getegid!()}`]);
+    expect(back.outcomes[0]!.changes).toEqual([
+      `uid 65534 -> ${process.geteuid!()}`,
+      `gid 65534 -> ${process.getegid!()}`,
+    ]);
   });
 
   it("runs check_cmd on the stage file; a failing check keeps the old dest and logs the output", async () => {
-    const r = resource("a", { checkCmd: "grep -q good {{.src}} || { echo 'bad config in' {{.src}}; exit 3; }", reloadCmd: "echo reloaded" });
+    const r = resource("a", {
+      checkCmd: "grep -q good {{.src}} || { echo 'bad config in' {{.src}}; exit 3; }",
+      reloadCmd: "echo reloaded",
+    });
     writeFileSync(r.dest, "old\n");
     const rep = await runCycle([r], snap({ "/app/v": "bad" }), opts, deps());
     expect(rep.failed).toBe(true);
     expect(rep.outcomes[0]!.status).toBe("failed");
-    expect(rep.outcomes[0]!.reason).toMatch(/check_cmd failed \(exit 3\)[\s\S]*bad config in .*\/out\/\.a\d+/);
+    expect(rep.outcomes[0]!.reason).toMatch(
+      /check_cmd failed \(exit 3\)[\s\S]*bad config in .*\/out\/\.a\d+/,
+    );
     expect(readFileSync(r.dest, "utf8")).toBe("old\n");
     expect(rep.reloads).toBe(0);
     expect(stageFiles()).toEqual([]);
@@ -128,14 +153,20 @@ describe("a processing cycle", () => {
     writeFileSync(r.dest, "old\n");
     writeFileSync(r.src, "FAIL");
     const rep = await runCycle([r], snap({}), opts, deps());
-    expect(rep.outcomes[0]).toMatchObject({ status: "failed", reason: expect.stringContaining(`render ${r.src} failed`) });
+    expect(rep.outcomes[0]).toMatchObject({
+      status: "failed",
+      reason: expect.stringContaining(`render ${r.src} failed`),
+    });
     expect(readFileSync(r.dest, "utf8")).toBe("old\n");
   });
 
   it("reports a missing dest directory clearly", async () => {
     const r = resource("a", { dest: join(dir, "nope", "a.cfg") });
     const rep = await runCycle([r], snap({}), opts, deps());
-    expect(rep.outcomes[0]).toMatchObject({ status: "failed", reason: expect.stringContaining(`destination directory ${join(dir, "nope")} does not exist`) });
+    expect(rep.outcomes[0]).toMatchObject({
+      status: "failed",
+      reason: expect.stringContaining(`destination directory ${join(dir, "nope")} does not exist`),
+    });
   });
 
   it("swaps a reload group together and reloads once", async () => {
@@ -176,7 +207,10 @@ describe("a processing cycle", () => {
   it("reports a failing reload_cmd with its output", async () => {
     const r = resource("a", { reloadCmd: "echo cannot reload >&2; exit 7" });
     const rep = await runCycle([r], snap({}), opts, deps());
-    expect(rep.outcomes[0]).toMatchObject({ status: "failed", reason: expect.stringMatching(/reload_cmd failed \(exit 7\)[\s\S]*cannot reload/) });
+    expect(rep.outcomes[0]).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/reload_cmd failed \(exit 7\)[\s\S]*cannot reload/),
+    });
     expect(existsSync(r.dest)).toBe(true);
   });
 
@@ -214,7 +248,11 @@ describe("a processing cycle", () => {
 
   it("logs which changed keys triggered an update and the render time", async () => {
     const r = resource("a");
-    await runCycle([r], snap({ "/app/k": "1" }), opts, deps(), { added: ["/app/k", "/other"], changed: [], removed: [] });
+    await runCycle([r], snap({ "/app/k": "1" }), opts, deps(), {
+      added: ["/app/k", "/other"],
+      changed: [],
+      removed: [],
+    });
     const entry = logs.find((l) => String(l.msg).includes("has been updated"));
     expect(entry).toMatchObject({ dest: r.dest, keys: { added: ["/app/k"], changed: [], removed: [] } });
     expect(typeof entry!.renderMs).toBe("number");

@@ -35,7 +35,9 @@ class MemBackend implements Backend {
       this.failReads--;
       throw new Error("connection refused");
     }
-    const values = new Map([...this.values].filter(([k]) => prefixes.some((p) => k === p || k.startsWith(p + "/"))));
+    const values = new Map(
+      [...this.values].filter(([k]) => prefixes.some((p) => k === p || k.startsWith(p + "/"))),
+    );
     return { values, revision: this.revision };
   }
   watch(_prefixes: readonly string[], since: Revision, signal: AbortSignal): Promise<Revision> {
@@ -63,7 +65,14 @@ function setup(reloadCmd?: string) {
   mkdirSync(join(dir, "out"));
   const src = join(dir, "t.tmpl");
   writeFileSync(src, "");
-  const r: TemplateResource = { file: "r.toml", src, dest: join(dir, "out", "r"), keys: ["/servers"], prefix: "/app", ...(reloadCmd ? { reloadCmd } : {}) };
+  const r: TemplateResource = {
+    file: "r.toml",
+    src,
+    dest: join(dir, "out", "r"),
+    keys: ["/servers"],
+    prefix: "/app",
+    ...(reloadCmd ? { reloadCmd } : {}),
+  };
   const backend = new MemBackend();
   const ac = new AbortController();
   const reports: CycleReport[] = [];
@@ -172,14 +181,24 @@ describe("quiescence", () => {
     const b = new MemBackend();
     const ac = new AbortController();
     let t0 = performance.now();
-    const quiet = await quiesce((s, sig) => b.watch([], s, sig), b.revision, { minMs: 50, maxMs: 1000 }, ac.signal);
+    const quiet = await quiesce(
+      (s, sig) => b.watch([], s, sig),
+      b.revision,
+      { minMs: 50, maxMs: 1000 },
+      ac.signal,
+    );
     expect(quiet.changes).toBe(0);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
     expect(performance.now() - t0).toBeLessThan(500);
 
     const writer = setInterval(() => b.put("/k", String(Math.random())), 10);
     t0 = performance.now();
-    const busy = await quiesce((s, sig) => b.watch([], s, sig), b.revision, { minMs: 50, maxMs: 300 }, ac.signal);
+    const busy = await quiesce(
+      (s, sig) => b.watch([], s, sig),
+      b.revision,
+      { minMs: 50, maxMs: 300 },
+      ac.signal,
+    );
     clearInterval(writer);
     const took = performance.now() - t0;
     expect(busy.changes).toBeGreaterThan(5);

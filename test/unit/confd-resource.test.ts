@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { systemAccounts, type Accounts } from "../../src/confd/accounts.js";
 import { goClean, goJoin } from "../../src/confd/gopath.js";
-import { fetchPrefixes, loadResources, parseMode, parseResource, type ResourceContext } from "../../src/confd/resource.js";
+import {
+  fetchPrefixes,
+  loadResources,
+  parseMode,
+  parseResource,
+  type ResourceContext,
+} from "../../src/confd/resource.js";
 import { diffSnapshots, resourceValues, touches, unionPrefixes } from "../../src/confd/store.js";
 
 const accounts: Accounts = {
@@ -52,12 +58,16 @@ reload_cmd = "systemctl reload haproxy"
   });
 
   it("reads uid/gid as numbers and lets a global prefix replace the resource's", () => {
-    const r = parseResource("a.toml", `[template]\nsrc="t"\ndest="/d"\nkeys=["/k/"]\nuid=12\ngid=34\nprefix="/own"\n`, { ...ctx, globalPrefix: "/global" });
+    const r = parseResource(
+      "a.toml",
+      `[template]\nsrc="t"\ndest="/d"\nkeys=["/k/"]\nuid=12\ngid=34\nprefix="/own"\n`,
+      { ...ctx, globalPrefix: "/global" },
+    );
     expect(r).toMatchObject({ ok: true, resource: { uid: 12, gid: 34, prefix: "/global" } });
     if (r.ok) expect(fetchPrefixes(r.resource)).toEqual(["/global/k"]);
   });
 
-  it("reads mode as octal, including \"644\" (confd's decimal reading is a bug)", () => {
+  it('reads mode as octal, including "644" (confd\'s decimal reading is a bug)', () => {
     expect(parseMode("0644")).toBe(0o644);
     expect(parseMode("644")).toBe(0o644);
     expect(parseMode("0o600")).toBe(0o600);
@@ -74,9 +84,18 @@ reload_cmd = "systemctl reload haproxy"
       [`[template]\nsrc="t"\ndest="/d"\nkeys="/k"`, "[template] keys: want a list"],
       [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nmode="rw"`, "[template] mode: invalid"],
       [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nmode=644`, "[template] mode: want a string"],
-      [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nowner="nosuchuser"`, '[template] owner: no such user "nosuchuser"'],
-      [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\ngroup="nosuchgroup"`, '[template] group: no such group "nosuchgroup"'],
-      [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nowner="nobody"\nuid=1`, "[template] owner: user \"nobody\" is uid 65534 but uid = 1"],
+      [
+        `[template]\nsrc="t"\ndest="/d"\nkeys=[]\nowner="nosuchuser"`,
+        '[template] owner: no such user "nosuchuser"',
+      ],
+      [
+        `[template]\nsrc="t"\ndest="/d"\nkeys=[]\ngroup="nosuchgroup"`,
+        '[template] group: no such group "nosuchgroup"',
+      ],
+      [
+        `[template]\nsrc="t"\ndest="/d"\nkeys=[]\nowner="nobody"\nuid=1`,
+        '[template] owner: user "nobody" is uid 65534 but uid = 1',
+      ],
       [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nuid=-1`, "[template] uid: want a whole number"],
       [`[template]\nsrc="t"\ndest="/d"\nkeys=[]\nreload="x"`, "[template] reload: unknown field"],
       [`src="t"`, "missing [template] table"],
@@ -96,16 +115,25 @@ reload_cmd = "systemctl reload haproxy"
     const c = join(dir, "confd1");
     mkdirSync(join(c, "conf.d", "sub"), { recursive: true });
     writeFileSync(join(c, "conf.d", "a.toml"), `[template]\nsrc="a.tmpl"\ndest="/tmp/a"\nkeys=["/a"]\n`);
-    writeFileSync(join(c, "conf.d", "sub", "b.toml"), `[template]\nsrc="b.tmpl"\ndest="/tmp/b"\nkeys=["/b"]\n`);
+    writeFileSync(
+      join(c, "conf.d", "sub", "b.toml"),
+      `[template]\nsrc="b.tmpl"\ndest="/tmp/b"\nkeys=["/b"]\n`,
+    );
     writeFileSync(join(c, "conf.d", "README"), "not a resource");
     const ok = loadResources(c, "", systemAccounts());
-    expect(ok.ok && ok.resources.map((r) => r.src)).toEqual([join(c, "templates", "a.tmpl"), join(c, "templates", "b.tmpl")]);
+    expect(ok.ok && ok.resources.map((r) => r.src)).toEqual([
+      join(c, "templates", "a.tmpl"),
+      join(c, "templates", "b.tmpl"),
+    ]);
     writeFileSync(join(c, "conf.d", "c.toml"), `[template]\nsrc="c"\n`);
     writeFileSync(join(c, "conf.d", "d.toml"), `[template]\ndest="/x"\n`);
     const bad = loadResources(c, "", systemAccounts());
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.split("\n")).toHaveLength(2);
-    expect(loadResources(join(dir, "absent"), "", systemAccounts())).toMatchObject({ ok: false, error: expect.stringContaining("-confdir") });
+    expect(loadResources(join(dir, "absent"), "", systemAccounts())).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("-confdir"),
+    });
   });
 
   it("resolves names from /etc/passwd and /etc/group", () => {
@@ -120,7 +148,11 @@ reload_cmd = "systemctl reload haproxy"
 
 describe("the store a template sees", () => {
   const res = (prefix: string, keys: string[]) => {
-    const r = parseResource("r.toml", `[template]\nsrc="t"\ndest="/d"\nkeys=${JSON.stringify(keys)}\nprefix="${prefix}"`, ctx);
+    const r = parseResource(
+      "r.toml",
+      `[template]\nsrc="t"\ndest="/d"\nkeys=${JSON.stringify(keys)}\nprefix="${prefix}"`,
+      ctx,
+    );
     if (!r.ok) throw new Error(r.error);
     return r.resource;
   };
@@ -143,12 +175,18 @@ describe("the store a template sees", () => {
   });
 
   it("keeps full keys without a prefix", () => {
-    expect([...resourceValues(res("", ["/app/servers"]), snapshot).keys()]).toEqual(["/app/servers/a", "/app/servers/b"]);
+    expect([...resourceValues(res("", ["/app/servers"]), snapshot).keys()]).toEqual([
+      "/app/servers/a",
+      "/app/servers/b",
+    ]);
     expect(resourceValues(res("", ["/"]), snapshot).size).toBe(5);
   });
 
   it("reads each prefix once", () => {
-    expect(unionPrefixes([res("/app", ["/servers", "/"]), res("", ["/other", "/app/config"])])).toEqual(["/app", "/other"]);
+    expect(unionPrefixes([res("/app", ["/servers", "/"]), res("", ["/other", "/app/config"])])).toEqual([
+      "/app",
+      "/other",
+    ]);
   });
 
   it("diffs snapshots to name the keys that changed", () => {
@@ -157,7 +195,11 @@ describe("the store a template sees", () => {
     after.set("/app/servers/b", "3.3.3.3:80");
     after.set("/app/servers/z", "4.4.4.4:80");
     const c = diffSnapshots(snapshot, after);
-    expect(c).toEqual({ added: ["/app/servers/z"], changed: ["/app/servers/b"], removed: ["/app/servers/a"] });
+    expect(c).toEqual({
+      added: ["/app/servers/z"],
+      changed: ["/app/servers/b"],
+      removed: ["/app/servers/a"],
+    });
     expect(touches(res("/app", ["/servers"]), c)).toBe(true);
     expect(touches(res("/app", ["/config"]), c)).toBe(false);
   });
@@ -177,7 +219,14 @@ describe("examples/haproxy", () => {
     const r = parseResource(file, readFileSync(file, "utf8"), { ...ctx, accounts: systemAccounts() });
     expect(r).toMatchObject({
       ok: true,
-      resource: { dest: "/etc/haproxy/haproxy.cfg", keys: ["/app/servers"], checkCmd: "haproxy -c -f {{.src}}", mode: 0o644, uid: 0, gid: 0 },
+      resource: {
+        dest: "/etc/haproxy/haproxy.cfg",
+        keys: ["/app/servers"],
+        checkCmd: "haproxy -c -f {{.src}}",
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+      },
     });
   });
 });

@@ -8,13 +8,16 @@ import { join } from "node:path";
 import { confdFuncs } from "../../src/template/confd-funcs.js";
 import { MemKV } from "../../src/template/memkv.js";
 import { Template } from "../../src/template/template.js";
-import { fromJSON } from "../../src/template/value.js";
+import { jsonToGo, parseJSON } from "../../src/template/gojson.js";
+import type { GoValue } from "../../src/template/value.js";
 
 export interface ExecCase {
   /** Template text (named template.tmpl, as the oracle's batch mode names it). */
   t: string;
   /** JSON data for the dot (omitted: nil dot). */
   data?: unknown;
+  /** The data file's exact text, for inputs JSON.stringify cannot write (-0, huge numbers). */
+  dataText?: string;
   /** Flat key -> value store. */
   kv?: Record<string, string>;
 }
@@ -26,7 +29,10 @@ export interface Outcome {
 
 export function oraclePath(): string {
   const bin = process.env.GOTMPL_ORACLE;
-  if (bin === undefined || bin === "") throw new Error("GOTMPL_ORACLE is not set: run the tests through vitest (its globalSetup builds the oracle)");
+  if (bin === undefined || bin === "")
+    throw new Error(
+      "GOTMPL_ORACLE is not set: run the tests through vitest (its globalSetup builds the oracle)",
+    );
   return bin;
 }
 
@@ -38,7 +44,8 @@ export function oracleBatch(cases: readonly ExecCase[]): Outcome[] {
       const d = join(dir, `c${String(i).padStart(4, "0")}`);
       mkdirSync(d);
       writeFileSync(join(d, "template.tmpl"), c.t);
-      if (c.data !== undefined) writeFileSync(join(d, "data.json"), JSON.stringify(c.data));
+      const text = dataText(c);
+      if (text !== undefined) writeFileSync(join(d, "data.json"), text);
       if (c.kv !== undefined) writeFileSync(join(d, "kv.json"), JSON.stringify(c.kv));
     });
     execFileSync(oraclePath(), ["-batch", dir], { stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 28 });
@@ -52,13 +59,26 @@ export function oracleBatch(cases: readonly ExecCase[]): Outcome[] {
   }
 }
 
+function dataText(c: ExecCase): string | undefined {
+  return c.dataText ?? (c.data === undefined ? undefined : JSON.stringify(c.data));
+}
+
+function dataValue(c: ExecCase): GoValue {
+  const text = dataText(c);
+  if (text === undefined) return null;
+  const errs: string[] = [];
+  const v = jsonToGo(parseJSON(text), errs);
+  if (errs.length > 0) throw new Error(`case data: ${errs[0]}`);
+  return v;
+}
+
 /** Renders one case with hecd's engine, in the oracle's shape (error text plus "\n"). */
 export function hecdRender(c: ExecCase): Outcome {
   const store = new MemKV();
   for (const [k, v] of Object.entries(c.kv ?? {})) store.set(k, v);
   try {
     const tmpl = Template.parse("template.tmpl", c.t, confdFuncs(store));
-    return { out: tmpl.execute(c.data === undefined ? null : fromJSON(c.data)) };
+    return { out: tmpl.execute(dataValue(c)) };
   } catch (e) {
     if (e instanceof Error && e.name === "TemplateError") return { err: e.message + "\n" };
     throw e;

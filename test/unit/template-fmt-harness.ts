@@ -25,7 +25,10 @@ export const float = (x: number): Arg => {
   return { lit, value: x };
 };
 export const bool = (b: boolean): Arg => ({ lit: String(b), value: b });
-export const data = (x: unknown): Arg => ({ json: x, value: fromJSON(JSON.parse(JSON.stringify(x) ?? "null")) });
+export const data = (x: unknown): Arg => ({
+  json: x,
+  value: fromJSON(JSON.parse(JSON.stringify(x) ?? "null")),
+});
 export const str = (s: string): Arg => data(s);
 export const kvPair = (key: string, value: string): Arg => ({
   lit: `(get ${JSON.stringify(key)})`,
@@ -83,7 +86,8 @@ export interface OracleResult {
 
 export function oraclePath(): string {
   const bin = process.env.GOTMPL_ORACLE;
-  if (!bin) throw new Error("GOTMPL_ORACLE is not set: run through vitest (its globalSetup builds the Go oracle)");
+  if (!bin)
+    throw new Error("GOTMPL_ORACLE is not set: run through vitest (its globalSetup builds the Go oracle)");
   return bin;
 }
 
@@ -139,9 +143,10 @@ export function differences(cases: readonly Case[]): string[] {
     const r = results[i]!;
     const mine = ours(c);
     if (r.out !== mine) {
-      bad.push(`${tcs[i]!.template} data=${JSON.stringify(tcs[i]!.data)}\n  go:   ${JSON.stringify(r.out ?? r.err)}\n  ours: ${JSON.stringify(mine)}`);
+      bad.push(
+        `${tcs[i]!.template} data=${JSON.stringify(tcs[i]!.data)}\n  go:   ${JSON.stringify(r.out ?? r.err)}\n  ours: ${JSON.stringify(mine)}`,
+      );
     }
   });
   return bad;
 }
-

@@ -46,7 +46,11 @@ describe("isPrint", () => {
     const dir = mkdtempSync(join(tmpdir(), "hecd-isprint-"));
     try {
       writeFileSync(join(dir, "main.go"), GENERATOR);
-      const out = execFileSync(go, ["run", "main.go"], { cwd: dir, encoding: "utf8", env: { ...process.env, GO111MODULE: "off" } });
+      const out = execFileSync(go, ["run", "main.go"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, GO111MODULE: "off" },
+      });
       expect(out).toBe(PRINT_RANGES_ENCODED);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,26 +2,76 @@
 // text/template (the oracle) renders them in one batch, and every output must match ours.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bool, data, differences, float, int, kvPair, kvPairs, str, strings, type Arg, type Case } from "./template-fmt-harness.js";
+import {
+  bool,
+  data,
+  differences,
+  float,
+  int,
+  kvPair,
+  kvPairs,
+  str,
+  strings,
+  type Arg,
+  type Case,
+} from "./template-fmt-harness.js";
 
 const SEED = Number(process.env.FMT_SEED ?? 20191);
 const RUNS = Number(process.env.FMT_RUNS ?? 4000);
 const TIMEOUT = 60_000 + RUNS * 30;
 
 const CHARS = [
-  "a", "Z", "0", " ", '"', "\\", "`", "'", "<", ">", "&", "=", "%", "+", "/", "?", "#", "\n", "\t", "\u0000", "\u0007",
-  "\u001f", "\u007f", "\u0085", "é", "☺", "😀", "\u00ad", "\u2028", "\ufeff", "\u0300", "\u{10ffff}", "\ufffd", "\u{e0001}", "ÿ",
+  "a",
+  "Z",
+  "0",
+  " ",
+  '"',
+  "\\",
+  "`",
+  "'",
+  "<",
+  ">",
+  "&",
+  "=",
+  "%",
+  "+",
+  "/",
+  "?",
+  "#",
+  "\n",
+  "\t",
+  "\u0000",
+  "\u0007",
+  "\u001f",
+  "\u007f",
+  "\u0085",
+  "é",
+  "☺",
+  "😀",
+  "\u00ad",
+  "\u2028",
+  "\ufeff",
+  "\u0300",
+  "\u{10ffff}",
+  "\ufffd",
+  "\u{e0001}",
+  "ÿ",
 ];
 const goString = fc.string({ unit: fc.constantFrom(...CHARS), maxLength: 8 });
 const kvWord = fc.string({ unit: fc.constantFrom("a", "b", "x", "1", "-", "é"), minLength: 1, maxLength: 3 });
 
-const INTERESTING_FLOATS = [0, -0, 0.5, 1.5, 2.5, -2.5, 0.125, 1e21, 1e20, 1e-7, 123456.789, 1e6, 999999.5, 5e-324, 1.7976931348623157e308];
+const INTERESTING_FLOATS = [
+  0, -0, 0.5, 1.5, 2.5, -2.5, 0.125, 1e21, 1e20, 1e-7, 123456.789, 1e6, 999999.5, 5e-324,
+  1.7976931348623157e308,
+];
 const floatValue = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(...INTERESTING_FLOATS),
   fc.integer({ min: -4000, max: 4000 }).map((n) => n / 8),
   fc.integer({ min: -1_000_000, max: 1_000_000 }).map((n) => n / 1000),
-  fc.tuple(fc.integer({ min: 1, max: 99999 }), fc.integer({ min: -30, max: 30 })).map(([m, e]) => Number(`${m}e${e}`)),
+  fc
+    .tuple(fc.integer({ min: 1, max: 99999 }), fc.integer({ min: -30, max: 30 }))
+    .map(([m, e]) => Number(`${m}e${e}`)),
 );
 const intValue = fc.oneof(
   fc.integer({ min: -300, max: 300 }).map(BigInt),
@@ -45,20 +95,32 @@ const argMaker: fc.Arbitrary<(i: number) => Arg> = fc.oneof(
   goString.map((s) => () => str(s)),
   fc.boolean().map((b) => () => bool(b)),
   jsonValue.map((j) => () => data(j)),
-  fc.tuple(kvWord, goString).map(([k, v]) => (i: number) => kvPair(`/k${i}/${k}`, v)),
+  fc.tuple(kvWord, goString).map(
+    ([k, v]) =>
+      (i: number) =>
+        kvPair(`/k${i}/${k}`, v),
+  ),
   fc.array(fc.tuple(kvWord, goString), { maxLength: 3 }).map((pairs) => (i: number) => {
     const unique = [...new Map(pairs).entries()];
     return kvPairs(`p${i}`, unique);
   }),
-  fc.array(fc.string({ unit: fc.constantFrom("a", "b", " ", "é", "<"), maxLength: 3 }), { minLength: 1, maxLength: 3 }).map(
-    (parts) => () => strings(parts),
-  ),
+  fc
+    .array(fc.string({ unit: fc.constantFrom("a", "b", " ", "é", "<"), maxLength: 3 }), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((parts) => () => strings(parts)),
 );
 const argsArb = fc.array(argMaker, { maxLength: 5 }).map((makers) => makers.map((m, i) => m(i)));
 
 const flags = fc.array(fc.constantFrom("-", "+", "#", "0", " "), { maxLength: 4 }).map((f) => f.join(""));
 const index = fc.constantFrom("", "", "", "", "[1]", "[2]", "[3]", "[0]", "[9]", "[x]", "[", "[]");
-const width = fc.oneof(fc.constant(""), fc.constant(""), fc.integer({ min: 0, max: 30 }).map(String), fc.constantFrom("*", "[1]*", "[2]*"));
+const width = fc.oneof(
+  fc.constant(""),
+  fc.constant(""),
+  fc.integer({ min: 0, max: 30 }).map(String),
+  fc.constantFrom("*", "[1]*", "[2]*"),
+);
 const precision = fc.oneof(
   fc.constant(""),
   fc.constant(""),
@@ -68,20 +130,32 @@ const precision = fc.oneof(
 const verb = fc.constantFrom(..."vvvvdddssqxXobOeEfFgGtcUT%z!".split(""), "é", "");
 const directive = fc.tuple(flags, index, width, precision, index, verb).map((parts) => "%" + parts.join(""));
 const literal = fc.constantFrom("", "x", " ", "|", "é", "%%", "]");
-const formatArb = fc.array(fc.oneof(directive, directive, literal), { minLength: 1, maxLength: 4 }).map((p) => p.join(""));
+const formatArb = fc
+  .array(fc.oneof(directive, directive, literal), { minLength: 1, maxLength: 4 })
+  .map((p) => p.join(""));
 
-const printfCase: fc.Arbitrary<Case> = fc.tuple(formatArb, argsArb).map(([format, args]) => ({ func: "printf", format, args }));
+const printfCase: fc.Arbitrary<Case> = fc
+  .tuple(formatArb, argsArb)
+  .map(([format, args]) => ({ func: "printf", format, args }));
 const otherCase: fc.Arbitrary<Case> = fc
   .tuple(fc.constantFrom("print", "println", "html", "js", "urlquery") as fc.Arbitrary<Case["func"]>, argsArb)
   .map(([func, args]) => ({ func, args }));
 
 describe(`fmt fuzzing against the Go oracle (seed ${SEED})`, () => {
-  it(`agrees on ${RUNS} random printf calls`, () => {
-    const cases = fc.sample(printfCase, { seed: SEED, numRuns: RUNS });
-    expect(differences(cases).slice(0, 10)).toEqual([]);
-  }, TIMEOUT);
-  it(`agrees on ${Math.floor(RUNS / 4)} random print/println/html/js/urlquery calls`, () => {
-    const cases = fc.sample(otherCase, { seed: SEED + 1, numRuns: Math.floor(RUNS / 4) });
-    expect(differences(cases).slice(0, 10)).toEqual([]);
-  }, TIMEOUT);
+  it(
+    `agrees on ${RUNS} random printf calls`,
+    () => {
+      const cases = fc.sample(printfCase, { seed: SEED, numRuns: RUNS });
+      expect(differences(cases).slice(0, 10)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+  it(
+    `agrees on ${Math.floor(RUNS / 4)} random print/println/html/js/urlquery calls`,
+    () => {
+      const cases = fc.sample(otherCase, { seed: SEED + 1, numRuns: Math.floor(RUNS / 4) });
+      expect(differences(cases).slice(0, 10)).toEqual([]);
+    },
+    TIMEOUT,
+  );
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { sprintf } from "../../src/template/fmt.js";
+import { sprint, sprintf } from "../../src/template/fmt.js";
 import { htmlEscaper } from "../../src/template/escape.js";
-import { GoNumber, KVPair, nilSlice, tagMap, tagSlice, type GoValue } from "../../src/template/value.js";
+import {
+  GoNumber,
+  GoStruct,
+  KVPair,
+  type GoFuncValue,
+  nilSlice,
+  tagMap,
+  tagSlice,
+  type GoValue,
+} from "../../src/template/value.js";
 import {
   bool,
   data,
@@ -21,47 +30,245 @@ const p = (format: string, ...args: Arg[]): Case => ({ func: "printf", format, a
 const INTS = [0, 1, -1, 7, 42, -42, 255, 1000, -65536, 9786, 0x1f600, 2147483647, -2147483648];
 const BIG_INTS = [9223372036854775807n, -9223372036854775808n, 1n << 40n];
 const INT_FORMATS = [
-  "%d", "%5d", "%-5d|", "%05d", "%+d", "% d", "%+05d", "% 05d", "%.3d", "%8.3d", "%-8.3d|", "%08.3d", "%.0d", "%5.0d",
-  "%x", "%X", "%#x", "%#X", "%08x", "%#08x", "%#-8x|", "%o", "%#o", "%O", "%#O", "%b", "%#b", "%010b",
-  "%c", "%5c", "%-3c|", "%q", "%+q", "%#q", "%U", "%#U", "%.6U", "%10U", "%-10U|", "%010U",
-  "%v", "%+v", "%#v", "%T", "%s", "%t", "%e", "%f", "%g", "%p", "%z", "%☠",
+  "%d",
+  "%5d",
+  "%-5d|",
+  "%05d",
+  "%+d",
+  "% d",
+  "%+05d",
+  "% 05d",
+  "%.3d",
+  "%8.3d",
+  "%-8.3d|",
+  "%08.3d",
+  "%.0d",
+  "%5.0d",
+  "%x",
+  "%X",
+  "%#x",
+  "%#X",
+  "%08x",
+  "%#08x",
+  "%#-8x|",
+  "%o",
+  "%#o",
+  "%O",
+  "%#O",
+  "%b",
+  "%#b",
+  "%010b",
+  "%c",
+  "%5c",
+  "%-3c|",
+  "%q",
+  "%+q",
+  "%#q",
+  "%U",
+  "%#U",
+  "%.6U",
+  "%10U",
+  "%-10U|",
+  "%010U",
+  "%v",
+  "%+v",
+  "%#v",
+  "%T",
+  "%s",
+  "%t",
+  "%e",
+  "%f",
+  "%g",
+  "%p",
+  "%z",
+  "%☠",
 ];
 const FLOATS = [
-  0, -0, 1, -1, 0.5, 1.5, 2.5, -2.5, 0.125, 0.1, 0.2, 0.3, 1 / 3, 2 / 3, 3.14159, 1e6, 999999, 1e21, 1e20, 1e-7, 1e-5, 1e-4,
-  123456.789, 12345678901, 1.2345678901e10, 1e100, 1e-100, 5e-324, 1.7976931348623157e308, 2.2250738585072014e-308,
-  100, 1000, 0.000123, 1.005, 2.675, 1.45, 0.045, 1234.5678, 9.995, 99.5, 0.95, 1e23, 8.41e21, 4.35, 0.001,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  1.5,
+  2.5,
+  -2.5,
+  0.125,
+  0.1,
+  0.2,
+  0.3,
+  1 / 3,
+  2 / 3,
+  3.14159,
+  1e6,
+  999999,
+  1e21,
+  1e20,
+  1e-7,
+  1e-5,
+  1e-4,
+  123456.789,
+  12345678901,
+  1.2345678901e10,
+  1e100,
+  1e-100,
+  5e-324,
+  1.7976931348623157e308,
+  2.2250738585072014e-308,
+  100,
+  1000,
+  0.000123,
+  1.005,
+  2.675,
+  1.45,
+  0.045,
+  1234.5678,
+  9.995,
+  99.5,
+  0.95,
+  1e23,
+  8.41e21,
+  4.35,
+  0.001,
 ];
 const FLOAT_FORMATS = [
-  "%v", "%+v", "%#v", "%T", "%e", "%E", "%f", "%F", "%g", "%G", "%.0f", "%.1f", "%.2f", "%.3f", "%.10f", "%.0e", "%.1e", "%.3e",
-  "%.20e", "%.0g", "%.1g", "%.2g", "%.3g", "%.10g", "%.17g", "%.25g", "%8.2f", "%-8.2f|", "%08.2f", "%+08.2f", "% 08.2f", "%+.3e",
-  "% g", "%+g", "%#g", "%#.3g", "%#e", "%#.0f", "%#.0e", "%#v", "%b", "%x", "%X", "%.3x", "%#x", "%10.4g", "%-12e|", "%012.3e",
-  "%d", "%s", "%q", "%c", "%.60f", "%.100e", "%.30g",
+  "%v",
+  "%+v",
+  "%#v",
+  "%T",
+  "%e",
+  "%E",
+  "%f",
+  "%F",
+  "%g",
+  "%G",
+  "%.0f",
+  "%.1f",
+  "%.2f",
+  "%.3f",
+  "%.10f",
+  "%.0e",
+  "%.1e",
+  "%.3e",
+  "%.20e",
+  "%.0g",
+  "%.1g",
+  "%.2g",
+  "%.3g",
+  "%.10g",
+  "%.17g",
+  "%.25g",
+  "%8.2f",
+  "%-8.2f|",
+  "%08.2f",
+  "%+08.2f",
+  "% 08.2f",
+  "%+.3e",
+  "% g",
+  "%+g",
+  "%#g",
+  "%#.3g",
+  "%#e",
+  "%#.0f",
+  "%#.0e",
+  "%#v",
+  "%b",
+  "%x",
+  "%X",
+  "%.3x",
+  "%#x",
+  "%10.4g",
+  "%-12e|",
+  "%012.3e",
+  "%d",
+  "%s",
+  "%q",
+  "%c",
+  "%.60f",
+  "%.100e",
+  "%.30g",
 ];
-const STRINGS = ["", "a", "héllo", "a\"b\\c", "tab\there\n", "☺☻", "😀 x", "back`q", "\u0007\u007f", "\u00ad\u2028", "\ufeff", "<&>'\"="];
+const STRINGS = [
+  "",
+  "a",
+  "héllo",
+  'a"b\\c',
+  "tab\there\n",
+  "☺☻",
+  "😀 x",
+  "back`q",
+  "\u0007\u007f",
+  "\u00ad\u2028",
+  "\ufeff",
+  "<&>'\"=",
+];
 const STRING_FORMATS = [
-  "%s", "%v", "%+v", "%#v", "%q", "%+q", "%#q", "%#+q", "%x", "%X", "% x", "%# x", "%#x", "% X", "%.2x", "%10x", "%-10x|", "%010x",
-  "%5s", "%-5s|", "%05s", "%.2s", "%8.3s", "%.0s", "%10q", "%-10q|", "%.3q", "%T", "%d", "%t", "%c", "%U", "%e", "%p",
+  "%s",
+  "%v",
+  "%+v",
+  "%#v",
+  "%q",
+  "%+q",
+  "%#q",
+  "%#+q",
+  "%x",
+  "%X",
+  "% x",
+  "%# x",
+  "%#x",
+  "% X",
+  "%.2x",
+  "%10x",
+  "%-10x|",
+  "%010x",
+  "%5s",
+  "%-5s|",
+  "%05s",
+  "%.2s",
+  "%8.3s",
+  "%.0s",
+  "%10q",
+  "%-10q|",
+  "%.3q",
+  "%T",
+  "%d",
+  "%t",
+  "%c",
+  "%U",
+  "%e",
+  "%p",
 ];
 
 const tableCases: Case[] = [];
 for (const f of INT_FORMATS) for (const n of INTS) tableCases.push(p(f, int(n)));
-for (const f of ["%d", "%x", "%#o", "%b", "%v", "%020d", "%+.25d", "%c", "%q", "%U"]) for (const n of BIG_INTS) tableCases.push(p(f, int(n)));
+for (const f of ["%d", "%x", "%#o", "%b", "%v", "%020d", "%+.25d", "%c", "%q", "%U"])
+  for (const n of BIG_INTS) tableCases.push(p(f, int(n)));
 for (const f of FLOAT_FORMATS) for (const x of FLOATS) tableCases.push(p(f, float(x)));
 for (const f of STRING_FORMATS) for (const s of STRINGS) tableCases.push(p(f, str(s)));
-for (const f of ["%t", "%v", "%5t", "%-6t|", "%d", "%s", "%q", "%#v", "%T"]) for (const b of [true, false]) tableCases.push(p(f, bool(b)));
+for (const f of ["%t", "%v", "%5t", "%-6t|", "%d", "%s", "%q", "%#v", "%T"])
+  for (const b of [true, false]) tableCases.push(p(f, bool(b)));
 
 const compositeCases: Case[] = [
   p("%v|%+v|%#v|%T|%s|%d|%q|%x", ...Array.from({ length: 8 }, () => kvPair("/app/k", "v 1"))),
-  p("%v|%#v|%T|%d|%s|%q|%x", ...Array.from({ length: 7 }, (_, i) => kvPairs(`p${i}`, [["b", "2"], ["a", "1"]]))),
+  p(
+    "%v|%#v|%T|%d|%s|%q|%x",
+    ...Array.from({ length: 7 }, (_, i) =>
+      kvPairs(`p${i}`, [
+        ["b", "2"],
+        ["a", "1"],
+      ]),
+    ),
+  ),
   p("%v|%#v|%T|%+v", kvPairs("e", []), kvPairs("f", []), kvPairs("g", []), kvPairs("h", [["x", "y"]])),
   p("%v|%#v|%T|%q|%x|%X|%d|%s|%5s|%-4v|", ...Array.from({ length: 10 }, () => strings(["a", "b c", "é"]))),
   ...["%v", "%+v", "%#v", "%T", "%d", "%s", "%q", "%x", "%5v", "%.1f", "%t", "%e"].map((f) =>
     p(f, data({ b: 1, a: [1, "x", null, true, { z: 2.5 }], c: { z: 1.5, y: [] }, n: null, s: "str" })),
   ),
-  ...["%v", "%#v", "%T", "%d", "%s", "%x", "%q", "%06.2f", "%g"].map((f) => p(f, data([1, 2.5, -3, "a", null, [], {}, [1e21]]))),
+  ...["%v", "%#v", "%T", "%d", "%s", "%x", "%q", "%06.2f", "%g"].map((f) =>
+    p(f, data([1, 2.5, -3, "a", null, [], {}, [1e21]])),
+  ),
   ...["%v", "%#v", "%T", "%d", "%s", "%p"].map((f) => p(f, data(null))),
   p("%v %v", data({}), data([])),
-  p("%v", data({ "b": 1, "a": 2, "B": 3, "é": 4, "z": 5, "10": 6, "9": 7, "": 8 })),
+  p("%v", data({ b: 1, a: 2, B: 3, é: 4, z: 5, "10": 6, "9": 7, "": 8 })),
   // argument handling
   p("%[2]d %[1]d", int(1), int(2)),
   p("%[2]d %d", int(1), int(2), int(3)),
@@ -199,28 +406,67 @@ describe("fmt values the oracle cannot produce from a template", () => {
     expect(sprintf("%T", [f32(1)])).toBe("float32");
   });
   it("prints sized and unsigned integers", () => {
-    expect(sprintf("%v %#v %d %x", [new GoNumber("uint8", 10n), new GoNumber("uint8", 10n), new GoNumber("int64", -5n), new GoNumber("uint16", 65535n)])).toBe(
-      "10 0xa -5 ffff",
-    );
+    expect(
+      sprintf("%v %#v %d %x", [
+        new GoNumber("uint8", 10n),
+        new GoNumber("uint8", 10n),
+        new GoNumber("int64", -5n),
+        new GoNumber("uint16", 65535n),
+      ]),
+    ).toBe("10 0xa -5 ffff");
     expect(sprintf("%T %T", [new GoNumber("uint8", 1n), new GoNumber("int64", 1n)])).toBe("uint8 int64");
     expect(sprintf("%*d|", [new GoNumber("uint8", 4n), 1n])).toBe("   1|");
   });
   it("prints nil slices and maps, typed maps and byte slices", () => {
-    expect(sprintf("%v %#v %T", [nilSlice("[]int"), nilSlice("[]int"), nilSlice("[]int")])).toBe("[] []int(nil) []int");
-    expect(sprintf("%v|%#v", [tagSlice([1n, 2n], "[]int"), tagSlice([1n, 2n], "[]int")])).toBe("[1 2]|[]int{1, 2}");
-    const m = tagMap(new Map<string, GoValue>([["b", "2"], ["a", "1"]]), "map[string]string");
-    expect(sprintf("%v|%#v|%T", [m, m, m])).toBe('map[a:1 b:2]|map[string]string{"a":"1", "b":"2"}|map[string]string');
+    expect(sprintf("%v %#v %T", [nilSlice("[]int"), nilSlice("[]int"), nilSlice("[]int")])).toBe(
+      "[] []int(nil) []int",
+    );
+    expect(sprintf("%v|%#v", [tagSlice([1n, 2n], "[]int"), tagSlice([1n, 2n], "[]int")])).toBe(
+      "[1 2]|[]int{1, 2}",
+    );
+    const m = tagMap(
+      new Map<string, GoValue>([
+        ["b", "2"],
+        ["a", "1"],
+      ]),
+      "map[string]string",
+    );
+    expect(sprintf("%v|%#v|%T", [m, m, m])).toBe(
+      'map[a:1 b:2]|map[string]string{"a":"1", "b":"2"}|map[string]string',
+    );
     const bytes = tagSlice([new GoNumber("uint8", 104n), new GoNumber("uint8", 105n)], "[]uint8");
     expect(sprintf("%s|%x|% X|%q|%v|%#v|%d", [bytes, bytes, bytes, bytes, bytes, bytes, bytes])).toBe(
       'hi|6869|68 69|"hi"|[104 105]|[]byte{0x68, 0x69}|[104 105]',
     );
+  });
+  it("uses a struct's String method for string verbs, as handleMethods does", () => {
+    class Named extends GoStruct {
+      readonly goType = "main.T";
+      readonly fieldNames = ["N"] as const;
+      N = 5n;
+      override method(name: string): GoFuncValue | undefined {
+        if (name !== "String") return undefined;
+        return {
+          kind: "func",
+          goType: "func() string",
+          fn: { name, params: [], results: "value", call: () => "five" },
+        };
+      }
+    }
+    const t = new Named();
+    expect(sprintf("%v|%s|%q|%x|%+v|%#v|%d|%5s|", [t, t, t, t, t, t, t, t])).toBe(
+      'five|five|"five"|66697665|five|main.T{N:5}|{5}| five|',
+    );
+    expect(sprint([tagSlice([t, t], "[]main.T")])).toBe("[five five]");
   });
   it("prints pointers to structs with & at the top level only", () => {
     class PtrKV extends KVPair {
       override readonly pointer = true;
     }
     const v = new PtrKV("/k", "v");
-    expect(sprintf("%v|%+v|%#v|%T", [v, v, v, v])).toBe('&{/k v}|&{Key:/k Value:v}|&memkv.KVPair{Key:"/k", Value:"v"}|*memkv.KVPair');
+    expect(sprintf("%v|%+v|%#v|%T", [v, v, v, v])).toBe(
+      '&{/k v}|&{Key:/k Value:v}|&memkv.KVPair{Key:"/k", Value:"v"}|*memkv.KVPair',
+    );
     expect(sprintf("%v", [[v]])).toMatch(/^\[0xc[0-9a-f]+\]$/);
     expect(htmlEscaper([v, 1n])).toBe("{/k v} 1");
   });

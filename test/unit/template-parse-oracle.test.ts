@@ -583,6 +583,10 @@ func main() {
 }
 `;
 
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function hex(s: string): string {
   return Buffer.from(s, "utf8").toString("hex");
 }
@@ -680,7 +684,7 @@ function ours(text: string, leftDelim = "", rightDelim = ""): GoDump {
   try {
     const trees = parse("template.tmpl", text, { funcs: FUNCS, leftDelim, rightDelim });
     const out: Record<string, string> = {};
-    for (const [name, t] of trees) {
+    for (const [name, t] of [...trees].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const lines: string[] = [];
       dump(t.root, 0, lines);
       out[name] = nodeString(t.root) + "\n----\n" + lines.join("\n");
@@ -695,6 +699,157 @@ function ours(text: string, leftDelim = "", rightDelim = ""): GoDump {
 let work = "";
 let oracleErr: string[] = [];
 let goDump: GoDump[] = [];
+let fuzzDump: GoDump[] = [];
+
+const FUZZ_TOKENS = [
+  "{{",
+  "}}",
+  "{{- ",
+  " -}}",
+  " ",
+  " ",
+  "  ",
+  ".x",
+  ".y.z",
+  "$x",
+  "$",
+  "$x := ",
+  "$y = ",
+  "$i, $v := ",
+  "|",
+  "(",
+  ")",
+  '"s"',
+  '"a\\"',
+  "`r`",
+  "'c'",
+  "1",
+  "-1",
+  "1.5",
+  "0x1p2",
+  "1_0",
+  "1+2i",
+  "-",
+  "if ",
+  "else",
+  "else if ",
+  "end",
+  "range ",
+  "with ",
+  'define "d"',
+  'template "d"',
+  'block "b" .',
+  "break",
+  "continue",
+  "nil",
+  "true",
+  "printf",
+  "len",
+  "index",
+  "\n",
+  "é",
+  "/*",
+  "*/",
+  "{{/* c */}}",
+  ",",
+  ".",
+  "text",
+  "=",
+  ":",
+  "#",
+  "nosuch",
+  "{{end}}",
+  "{{else}}",
+  "{{if .}}",
+  "{{range .}}",
+  "{{with .}}",
+  "{{.}}",
+];
+
+/** Deterministic pseudo-random templates (mulberry32), so failures reproduce. */
+function fuzzCases(n: number, seed: number): string[] {
+  let a = seed;
+  const rnd = (): number => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 1 + Math.floor(rnd() * 14);
+    let s = "";
+    for (let k = 0; k < len; k++) s += FUZZ_TOKENS[Math.floor(rnd() * FUZZ_TOKENS.length)]!;
+    out.push(s);
+  }
+  return out;
+}
+const ACTION_TOKENS = [
+  ".x",
+  ".y.z",
+  "$x",
+  "$",
+  "$x :=",
+  "$x =",
+  "$i, $v :=",
+  "|",
+  "(",
+  ")",
+  "1",
+  "0x10",
+  "1e3",
+  "'a'",
+  '"s"',
+  "`r`",
+  "nil",
+  "true",
+  "printf",
+  "len",
+  "and",
+  "if",
+  "else",
+  "end",
+  "range",
+  "with",
+  "break",
+  "continue",
+  'define "d"',
+  'template "d"',
+  'block "b"',
+  ".",
+  ",",
+  "=",
+  ":=",
+  "-",
+  "(.x)",
+  "$x.a",
+];
+const TEXTS = ["", "a", " ", "\n", "é\n"];
+
+/** Sequences of well-delimited actions with random contents: more of them parse. */
+function actionFuzzCases(n: number, seed: number): string[] {
+  let a = seed;
+  const rnd = (k: number): number => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * k);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let s = "";
+    const actions = 1 + rnd(5);
+    for (let j = 0; j < actions; j++) {
+      s += TEXTS[rnd(TEXTS.length)]! + (rnd(4) === 0 ? "{{- " : "{{");
+      const toks: string[] = [];
+      for (let k = 1 + rnd(4); k > 0; k--) toks.push(ACTION_TOKENS[rnd(ACTION_TOKENS.length)]!);
+      s += toks.join(rnd(5) === 0 ? "" : " ") + (rnd(4) === 0 ? " -}}" : "}}");
+    }
+    out.push(s);
+  }
+  return out;
+}
+const FUZZ = [...fuzzCases(3000, 20261126), ...actionFuzzCases(3000, 7)];
 const delimDump: GoDump[][] = [];
 
 /** Custom delimiters ({{ and }} in DELIM_CASES are replaced by each pair); only the parse package can take them. */
@@ -751,6 +906,17 @@ beforeAll(() => {
     });
   };
   runDump(casesDir, "", "");
+  const fuzzDir = join(work, "fuzz");
+  FUZZ.forEach((c, i) => {
+    const d = join(fuzzDir, String(i).padStart(5, "0"));
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "template.tmpl"), c);
+  });
+  runDump(fuzzDir, "", "");
+  fuzzDump = FUZZ.map(
+    (_, i) =>
+      JSON.parse(readFileSync(join(fuzzDir, String(i).padStart(5, "0"), "dump.json"), "utf8")) as GoDump,
+  );
   DELIM_SETS.forEach(([left, right], k) => {
     const dir = join(work, `delims${k}`);
     DELIM_CASES.forEach((c, i) => {
@@ -781,6 +947,21 @@ afterAll(() => {
 });
 
 describe("template parser vs Go 1.19", () => {
+  it("agrees with Go on 6000 pseudo-random templates", () => {
+    const mismatches: string[] = [];
+    let valid = 0;
+    FUZZ.forEach((text, i) => {
+      const want = fuzzDump[i]!;
+      const got = ours(text);
+      if (want.err === "") valid++;
+      if (got.err !== want.err || JSON.stringify(got.trees) !== JSON.stringify(sortKeys(want.trees))) {
+        mismatches.push(`${JSON.stringify(text)}\n  go:   ${want.err}\n  ours: ${got.err}`);
+      }
+    });
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    expect(valid).toBeGreaterThan(600);
+  });
+
   it.each(
     DELIM_SETS.flatMap(([l, r], k) => DELIM_CASES.map((c, i) => [k, i, l, r, JSON.stringify(c)] as const)),
   )("delims %i case %i (%s %s): %s", (k, i, l, r) => {

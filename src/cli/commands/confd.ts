@@ -6,7 +6,9 @@ import { runConfd } from "../../confd/main.js";
 export function registerConfd(program: Command): void {
   program
     .command("confd")
-    .description("drop-in confd: render templates from etcd, check, swap atomically, reload (hecd confd -help)")
+    .description(
+      "drop-in confd: render templates from etcd, check, swap atomically, reload (hecd confd -help)",
+    )
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()

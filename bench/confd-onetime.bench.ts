@@ -1,0 +1,90 @@
+// (3) -onetime render of 10,000 keys with the seed HAProxy template: whole-process wall
+// time and peak RSS (from /usr/bin/time -v), for a first write and for an in-sync run.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { Etcd3 } from "etcd3";
+import { startEtcd } from "../test/harness/etcd.js";
+import { buildHecd, makeConfdir, REPO } from "./confd-lib.js";
+
+const KEYS = 10_000;
+const RUNS = 3;
+
+const build = buildHecd();
+const etcd = await startEtcd();
+const client = new Etcd3({ hosts: etcd.endpoint });
+const dir = makeConfdir(
+  `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/haproxy.cfg"\nkeys = ["/app/servers"]\n`,
+  "",
+);
+copyFileSync(join(REPO, "examples/haproxy/templates/haproxy.cfg.tmpl"), join(dir, "templates/app.tmpl"));
+const dest = join(dir, "out/haproxy.cfg");
+
+function timed(args: string[]): { wallS: number; maxRssMb: number; code: number } {
+  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, build.main, "confd", ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HAPROXY_BIND: "127.0.0.1:8080" },
+  });
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  if (!wall || !rss) throw new Error(`no /usr/bin/time output:\n${r.stderr}`);
+  const wallS = Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]);
+  return { wallS, maxRssMb: Number(rss[1]) / 1024, code: r.status ?? -1 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+try {
+  for (let i = 0; i < KEYS; i += 200) {
+    await Promise.all(
+      Array.from({ length: 200 }, (_, j) =>
+        client
+          .put(`/app/servers/app-${String(i + j).padStart(5, "0")}`)
+          .value(`10.${(i + j) >> 16}.${((i + j) >> 8) & 255}.${(i + j) & 255}:8080`),
+      ),
+    );
+  }
+  const args = [
+    "-onetime",
+    "-backend",
+    "etcdv3",
+    "-node",
+    etcd.endpoint,
+    "-confdir",
+    dir,
+    "-log-level",
+    "warn",
+  ];
+  const first: ReturnType<typeof timed>[] = [];
+  const inSync: ReturnType<typeof timed>[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(dest, { force: true });
+    first.push(timed(args));
+    inSync.push(timed(args));
+  }
+  const servers = readFileSync(dest, "utf8")
+    .split("\n")
+    .filter((l) => /^\s+server /.test(l)).length;
+  if (servers !== KEYS) throw new Error(`rendered ${servers} server lines, want ${KEYS}`);
+  if ([...first, ...inSync].some((r) => r.code !== 0)) throw new Error("a confd run failed");
+  const base = timed(["-version"]);
+  console.log("| run | wall time (median of 3) | peak RSS (median) |");
+  console.log("| --- | --- | --- |");
+  console.log(
+    `| write ${KEYS} servers (dest absent) | ${median(first.map((r) => r.wallS)).toFixed(2)} s | ${median(first.map((r) => r.maxRssMb)).toFixed(0)} MB |`,
+  );
+  console.log(
+    `| in sync (dest unchanged) | ${median(inSync.map((r) => r.wallS)).toFixed(2)} s | ${median(inSync.map((r) => r.maxRssMb)).toFixed(0)} MB |`,
+  );
+  console.log(
+    `| \`hecd confd -version\` (startup floor) | ${base.wallS.toFixed(2)} s | ${base.maxRssMb.toFixed(0)} MB |`,
+  );
+  console.log(
+    `\nTemplate: examples/haproxy/templates/haproxy.cfg.tmpl; dest ${(readFileSync(dest).length / 1024).toFixed(0)} KiB.`,
+  );
+} finally {
+  client.close();
+  await etcd.destroy();
+  rmSync(dir, { recursive: true, force: true });
+  build.cleanup();
+}

@@ -1,0 +1,81 @@
+// Option groups shared by several commands: etcd and Docker connection settings.
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
+
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+export function wholeNumber(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+    return n;
+  };
+}
+
+export interface EtcdCliOptions {
+  etcd: string[];
+  etcdCacert?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+}
+
+export function addEtcdOptions(cmd: Command): Command {
+  return cmd
+    .option("--etcd <url>", "etcd endpoint, repeatable (default: ETCDCTL_ENDPOINTS, then the stack of --state-dir)", collect, [])
+    .option("--etcd-cacert <file>", "CA for https:// etcd endpoints")
+    .option("--etcd-cert <file>", "client certificate for etcd")
+    .option("--etcd-key <file>", "client key for etcd")
+    .option("--etcd-user <user:password>", "etcd user (default: ETCDCTL_USER)");
+}
+
+export function etcdSecurity(o: EtcdCliOptions): { tls?: EtcdTlsOptions; auth?: EtcdAuthOptions } {
+  const user = o.etcdUser ?? process.env.ETCDCTL_USER;
+  let auth: EtcdAuthOptions | undefined;
+  if (user) {
+    const i = user.indexOf(":");
+    if (i <= 0) throw new InvalidArgumentError("--etcd-user must be USER:PASSWORD");
+    auth = { username: user.slice(0, i), password: user.slice(i + 1) };
+  }
+  return {
+    ...(o.etcdCacert || o.etcdCert ? { tls: { ca: o.etcdCacert, cert: o.etcdCert, key: o.etcdKey } } : {}),
+    ...(auth ? { auth } : {}),
+  };
+}
+
+export interface DockerCliOptions {
+  dockerHost: string[];
+  dockerTlsVerify?: boolean;
+  dockerCertPath?: string;
+}
+
+export function addDockerOptions(cmd: Command, repeatable: boolean): Command {
+  return cmd
+    .addOption(
+      repeatable
+        ? new Option(
+            "--docker-host <endpoint[@address]>",
+            "Docker engine, repeatable: unix:///path/docker.sock or tcp://HOST:PORT (TLS); @ADDRESS is the IP its published ports are reached on",
+          )
+            .argParser(collect)
+            .default([])
+        : new Option("--docker-host <url>", "unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)"),
+    )
+    .option("--docker-tls-verify", "verify the Docker daemon certificate (default: DOCKER_TLS_VERIFY)")
+    .option("--docker-cert-path <dir>", "dir with ca.pem, cert.pem, key.pem (default: DOCKER_CERT_PATH)");
+}
+
+export const logLevelOption = (): Option =>
+  new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info");
+
+/** Runs a command body; prints `hecd <name>: <message>` and sets exit code 1 on error. */
+export function action<T extends unknown[]>(name: string, fn: (...args: T) => Promise<void>): (...args: T) => Promise<void> {
+  return async (...args: T) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      process.stderr.write(`hecd ${name}: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  };
+}

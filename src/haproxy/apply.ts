@@ -1,0 +1,184 @@
+import type { CheckOptions, RuntimeApi } from "./runtime.js";
+import { HaproxyCommandError } from "./runtime.js";
+import { describeAction, planBackend, type Action } from "./plan.js";
+import { normalizeServers, silentLogger, type Logger, type RejectedServer, type ServerEntry } from "./servers.js";
+
+export interface DrainOptions {
+  /** Longest wait for current sessions to end before they are shut down. */
+  timeoutMs: number;
+  pollMs: number;
+  log: Logger;
+}
+
+export interface DrainResult {
+  name: string;
+  /** The server was not in HAProxy (already removed). */
+  alreadyGone: boolean;
+  waitedMs: number;
+  /** Sessions were still open at the bound and were shut down. */
+  forced: boolean;
+  /** Sessions open when the bound was reached. */
+  lingering: number;
+}
+
+export interface ApplyOptions {
+  check: CheckOptions;
+  drain: DrainOptions;
+}
+
+export interface ApplyReport {
+  backend: string;
+  actions: Action[];
+  added: string[];
+  readdressed: { name: string; from: string; to: string }[];
+  repaired: string[];
+  removed: DrainResult[];
+  rejected: RejectedServer[];
+  failed: { action: string; error: string }[];
+}
+
+export const defaultDrainOptions: DrainOptions = { timeoutMs: 30_000, pollMs: 100, log: silentLogger };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function isNoSuchServer(e: unknown): boolean {
+  return e instanceof HaproxyCommandError && /No such server/i.test(e.output);
+}
+
+/**
+ * Takes a server out of rotation without cutting a request: drain (no new sessions), wait
+ * until its current sessions end (bounded by `timeoutMs`), maint, then `del server`. If
+ * sessions linger past the bound they are shut down. Idempotent: a server that is already
+ * gone counts as removed. `server` is the HAProxy name (serverNameFor(containerName)).
+ */
+export async function drainServer(
+  runtime: RuntimeApi,
+  backend: string,
+  server: string,
+  opts: Partial<DrainOptions> = {},
+): Promise<DrainResult> {
+  const o = { ...defaultDrainOptions, ...opts };
+  const started = Date.now();
+  const gone = (): DrainResult => ({ name: server, alreadyGone: true, waitedMs: Date.now() - started, forced: false, lingering: 0 });
+  try {
+    await runtime.setServerState(backend, server, "drain");
+  } catch (e) {
+    if (isNoSuchServer(e)) return gone();
+    throw e;
+  }
+  let lingering = 0;
+  const deadline = started + o.timeoutMs;
+  for (;;) {
+    const load = await runtime.serverLoad(backend, server);
+    if (!load) return gone();
+    lingering = load.scur + load.qcur;
+    if (lingering === 0 || Date.now() >= deadline) break;
+    await sleep(o.pollMs);
+  }
+  const forced = lingering > 0;
+  try {
+    await runtime.setServerState(backend, server, "maint");
+    if (forced) {
+      o.log.warn({ backend, server, sessions: lingering, timeoutMs: o.timeoutMs }, "sessions still open after the drain timeout; shutting them down");
+      await runtime.shutdownSessions(backend, server);
+    }
+    await deleteWhenIdle(runtime, backend, server, o);
+  } catch (e) {
+    if (isNoSuchServer(e)) return gone();
+    throw e;
+  }
+  const waitedMs = Date.now() - started;
+  o.log.info({ backend, server, waitedMs, forced }, "server drained and removed");
+  return { name: server, alreadyGone: false, waitedMs, forced, lingering };
+}
+
+/** `del server` refuses while connections (active or idle) remain; they close shortly after maint. */
+async function deleteWhenIdle(runtime: RuntimeApi, backend: string, server: string, o: DrainOptions): Promise<void> {
+  const deadline = Date.now() + Math.max(5000, o.pollMs * 10);
+  let shutDown = false;
+  for (;;) {
+    try {
+      await runtime.delServer(backend, server);
+      return;
+    } catch (e) {
+      if (!(e instanceof HaproxyCommandError) || isNoSuchServer(e) || Date.now() >= deadline) throw e;
+      if (!shutDown) {
+        shutDown = true;
+        await runtime.shutdownSessions(backend, server).catch(() => undefined);
+      }
+      await sleep(o.pollMs);
+    }
+  }
+}
+
+/** Adds a dynamic server: add (in maint, checks off), enable health, ready. Undone if a step fails. */
+async function addServer(runtime: RuntimeApi, backend: string, e: ServerEntry, check: CheckOptions): Promise<void> {
+  await runtime.addServer(backend, e.name, e.address, check);
+  try {
+    await runtime.enableHealth(backend, e.name);
+    await runtime.setServerState(backend, e.name, "ready");
+  } catch (err) {
+    await runtime.delServer(backend, e.name).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Brings one backend's live servers to `desired` (registry name -> "ip:port") through
+ * the runtime API, without a reload: adds, re-addresses, repairs, then drains and removes
+ * vanished servers (concurrently). Invalid entries are refused and reported; a failed
+ * action is reported and does not stop the others.
+ */
+export async function applyBackends(
+  runtime: RuntimeApi,
+  backend: string,
+  desired: ReadonlyMap<string, string>,
+  opts: ApplyOptions,
+): Promise<ApplyReport> {
+  const log = opts.drain.log;
+  const { servers, rejected } = normalizeServers(desired, log);
+  const live = await runtime.showServersState(backend);
+  const actions = planBackend(live, servers);
+  const report: ApplyReport = { backend, actions, added: [], readdressed: [], repaired: [], removed: [], rejected, failed: [] };
+  const fail = (a: Action, e: unknown): void => {
+    const error = e instanceof Error ? e.message : String(e);
+    report.failed.push({ action: describeAction(a), error });
+    log.error({ backend, action: describeAction(a) }, `HAProxy update failed: ${error}`);
+  };
+  const removals: Promise<void>[] = [];
+  for (const a of actions) {
+    try {
+      switch (a.kind) {
+        case "add":
+          await addServer(runtime, backend, a.entry, opts.check);
+          report.added.push(a.entry.name);
+          break;
+        case "readdress":
+          await runtime.setServerAddr(backend, a.entry.name, a.entry.address);
+          report.readdressed.push({ name: a.entry.name, from: a.from, to: `${a.entry.address.ip}:${a.entry.address.port}` });
+          break;
+        case "enable-health":
+          await runtime.enableHealth(backend, a.entry.name);
+          report.repaired.push(describeAction(a));
+          break;
+        case "ready":
+          await runtime.setServerState(backend, a.entry.name, "ready");
+          report.repaired.push(describeAction(a));
+          break;
+        case "remove":
+          removals.push(
+            drainServer(runtime, backend, a.name, opts.drain).then(
+              (r) => void report.removed.push(r),
+              (e: unknown) => fail(a, e),
+            ),
+          );
+          break;
+      }
+      if (a.kind !== "remove") log.info({ backend }, describeAction(a));
+    } catch (e) {
+      fail(a, e);
+    }
+  }
+  await Promise.all(removals);
+  return report;
+}

@@ -1,0 +1,75 @@
+import { applyBackends, type ApplyReport, type DrainOptions } from "./apply.js";
+import { configSkeleton, renderConfig, type HaproxyConfigOptions } from "./config.js";
+import { readConfigIfExists, writeConfigAtomic } from "./config-file.js";
+import type { MasterCli, ReloadResult } from "./master.js";
+import { seamlessReload } from "./reload.js";
+import type { RuntimeApi } from "./runtime.js";
+import { normalizeServers, silentLogger, type Logger } from "./servers.js";
+
+export interface ControllerOptions {
+  runtime: RuntimeApi;
+  master: MasterCli;
+  configPath: string;
+  config: HaproxyConfigOptions;
+  log: Logger;
+  drainTimeoutMs?: number;
+  haproxyBin?: string;
+}
+
+export interface SyncReport {
+  /** Set when the change needed a seamless reload (anything besides the server set). */
+  reload?: ReloadResult;
+  configWritten: boolean;
+  apply: ApplyReport;
+}
+
+/**
+ * Keeps one HAProxy in line with a desired server set: rewrites the config file (so a
+ * reload or restart reproduces the live state) and applies the set through the runtime
+ * API; when something outside the server lines changed, falls back to a seamless reload.
+ * Calls are serialized, so a drift check never races a watcher-driven update.
+ */
+export class HaproxyController {
+  private chain: Promise<unknown> = Promise.resolve();
+  private config: HaproxyConfigOptions;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.config = o.config;
+  }
+
+  /** Changes global/frontend/backend options; the next sync reloads if the config changes. */
+  setConfigOptions(config: HaproxyConfigOptions): void {
+    this.config = config;
+  }
+
+  sync(desired: ReadonlyMap<string, string>): Promise<SyncReport> {
+    return this.exclusive(() => this.syncNow(desired));
+  }
+
+  /** Runs `fn` after every earlier sync or exclusive call has finished, and before later ones. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The unserialized sync: call only from inside exclusive(). */
+  async syncNow(desired: ReadonlyMap<string, string>): Promise<SyncReport> {
+    const { servers } = normalizeServers(desired, silentLogger);
+    const text = renderConfig(this.config, servers);
+    const old = readConfigIfExists(this.o.configPath);
+    let configWritten = false;
+    if (old !== text) {
+      await writeConfigAtomic(this.o.configPath, text, this.o.haproxyBin ?? "haproxy");
+      configWritten = true;
+    }
+    let reload: ReloadResult | undefined;
+    if (old !== undefined && configSkeleton(old) !== configSkeleton(text)) {
+      this.o.log.info({ configPath: this.o.configPath }, "configuration changed outside the server list: seamless reload");
+      reload = await seamlessReload(this.o.master, { configPath: this.o.configPath, haproxyBin: this.o.haproxyBin });
+    }
+    const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
+    const apply = await applyBackends(this.o.runtime, this.config.backend, desired, { check: this.config.check, drain });
+    return { reload, configWritten, apply };
+  }
+}

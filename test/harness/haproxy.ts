@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  defaultConfigOptions,
+  masterSocketPath,
+  normalizeServers,
+  renderConfig,
+  runtimeSocketPath,
+  silentLogger,
+  type HaproxyConfigOptions,
+} from "../../src/haproxy/index.js";
+import { MasterCli } from "../../src/haproxy/master.js";
+import { RuntimeApi } from "../../src/haproxy/runtime.js";
+import { freePort, waitFor } from "./ports.js";
+import { requireTool } from "./tools.js";
+
+export interface HaproxyInstance {
+  runtime: RuntimeApi;
+  master: MasterCli;
+  /** Frontend port on 127.0.0.1. */
+  port: number;
+  /** Master process pid. */
+  pid: number;
+  dir: string;
+  configPath: string;
+  options: HaproxyConfigOptions;
+  bin: string;
+  /** HAProxy's stdout+stderr so far. */
+  output(): string;
+  /** Pid of the current worker (from the master CLI). */
+  workerPid(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface StartHaproxyOptions {
+  /** Overrides of the built-in template's options (stateDir and port are the harness's). */
+  options?: Partial<Omit<HaproxyConfigOptions, "stateDir">>;
+  /** Initial servers, registry name -> "ip:port". */
+  servers?: ReadonlyMap<string, string>;
+  /** A raw config to use instead of the template; `{{STATE}}` and `{{PORT}}` are substituted. */
+  config?: string;
+}
+
+/** Starts `haproxy -W -S <master.sock> -f <cfg>` on a free loopback port with its own dir. */
+export async function startHaproxy(opts: StartHaproxyOptions = {}): Promise<HaproxyInstance> {
+  const bin = requireTool("haproxy", "apt-get install -y haproxy");
+  const dir = mkdtempSync(join(tmpdir(), "hecd-haproxy-"));
+  const port = opts.options?.port ?? (await freePort());
+  const options: HaproxyConfigOptions = {
+    ...defaultConfigOptions(dir, null),
+    bindAddress: "127.0.0.1",
+    log: "stderr format raw local0 notice",
+    ...opts.options,
+    stateDir: dir,
+    port,
+  };
+  const configPath = join(dir, "haproxy.cfg");
+  const text =
+    opts.config !== undefined
+      ? opts.config.replaceAll("{{STATE}}", dir).replaceAll("{{PORT}}", String(port))
+      : renderConfig(options, normalizeServers(opts.servers ?? new Map(), silentLogger).servers);
+  writeFileSync(configPath, text, { mode: 0o600 });
+  const masterSock = masterSocketPath(dir);
+  let output = "";
+  const proc: ChildProcess = spawn(bin, ["-W", "-S", `${masterSock},mode,600`, "-f", configPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout?.on("data", (d) => (output += d));
+  proc.stderr?.on("data", (d) => (output += d));
+  const exited = new Promise<never>((_, reject) =>
+    proc.once("exit", (code) => reject(new Error(`haproxy exited with ${code}: ${output.slice(-3000)}`))),
+  );
+  exited.catch(() => {});
+  const runtime = new RuntimeApi(runtimeSocketPath(dir));
+  const master = new MasterCli(masterSock);
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const gone = new Promise<void>((r) => proc.once("exit", () => r()));
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([
+      waitFor("haproxy sockets", async () => {
+        if (!existsSync(runtimeSocketPath(dir)) || !existsSync(masterSock)) return undefined;
+        await runtime.raw("show info");
+        return (await master.showProc()).workers.length > 0;
+      }),
+      exited,
+    ]);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    runtime,
+    master,
+    port,
+    pid: proc.pid!,
+    dir,
+    configPath,
+    options,
+    bin,
+    output: () => output,
+    workerPid: async () => {
+      const w = (await master.showProc()).workers[0];
+      if (!w) throw new Error("HAProxy master reports no worker");
+      return w.pid;
+    },
+    stop,
+  };
+}
+
+export interface TestBackend {
+  name: string;
+  port: number;
+  /** "127.0.0.1:<port>" */
+  address: string;
+  /** Requests answered so far. */
+  hits(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A node HTTP server on a free 127.0.0.1 port answering `<name>\n`; `/slow?ms=N` answers
+ * after N ms (for drain tests).
+ */
+export async function startBackend(name: string): Promise<TestBackend> {
+  let hits = 0;
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://backend");
+    const ms = url.pathname === "/slow" ? Math.min(Number(url.searchParams.get("ms") ?? 0), 60_000) : 0;
+    setTimeout(() => {
+      hits++;
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`${name}\n`);
+    }, ms);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    port,
+    address: `127.0.0.1:${port}`,
+    hits: () => hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export { freePort };
+
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  /** The first few failures, for the assertion message. */
+  failures: string[];
+}
+
+/**
+ * A bounded loopback load: `concurrency` loops of GET requests to 127.0.0.1:<port> until
+ * `stop()` is called, `maxRequests` are sent or `maxMs` passes. A request fails on a
+ * network error or a non-200 answer.
+ */
+export function startLoad(opts: { port: number; concurrency: number; maxRequests: number; maxMs: number; keepAlive?: boolean }): {
+  stop(): Promise<LoadResult>;
+  done: Promise<LoadResult>;
+  sent(): number;
+} {
+  const result: LoadResult = { ok: 0, failed: 0, failures: [] };
+  const agent = new Agent({ keepAlive: opts.keepAlive ?? false, maxSockets: opts.concurrency });
+  const deadline = Date.now() + opts.maxMs;
+  let sent = 0;
+  let stopped = false;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const req = request({ host: "127.0.0.1", port: opts.port, path: "/", agent, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode === 200) result.ok++;
+          else fail(`status ${res.statusCode}`);
+          resolve();
+        });
+        res.on("error", (e) => {
+          fail(e.message);
+          resolve();
+        });
+      });
+      const fail = (why: string): void => {
+        result.failed++;
+        if (result.failures.length < 10) result.failures.push(why);
+      };
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", (e) => {
+        fail(e.message);
+        resolve();
+      });
+      req.end();
+    });
+  const loop = async (): Promise<void> => {
+    while (!stopped && sent < opts.maxRequests && Date.now() < deadline) {
+      sent++;
+      await one();
+    }
+  };
+  const done = Promise.all(Array.from({ length: opts.concurrency }, loop)).then(() => {
+    agent.destroy();
+    return result;
+  });
+  return {
+    done,
+    sent: () => sent,
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
+}

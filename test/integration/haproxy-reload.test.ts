@@ -1,0 +1,200 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HaproxyController } from "../../src/haproxy/controller.js";
+import { startDriftRepair } from "../../src/haproxy/drift.js";
+import { seamlessReload } from "../../src/haproxy/reload.js";
+import type { Logger } from "../../src/haproxy/servers.js";
+import { startBackend, startHaproxy, startLoad, type HaproxyInstance, type TestBackend } from "../harness/haproxy.js";
+import { waitFor } from "../harness/ports.js";
+
+const check = { interMs: 200, fall: 2, rise: 1 };
+
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (_o, m) => void lines.push(`info ${m}`),
+    warn: (_o, m) => void lines.push(`warn ${m}`),
+    error: (_o, m) => void lines.push(`error ${m}`),
+  };
+}
+
+async function namesServed(port: number, n: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`http://127.0.0.1:${port}/`);
+    seen.add(r.status === 200 ? (await r.text()).trim() : `status ${r.status}`);
+  }
+  return seen;
+}
+
+describe("seamless reload through the master CLI", () => {
+  let hx: HaproxyInstance;
+  const backends: TestBackend[] = [];
+
+  beforeAll(async () => {
+    for (const n of ["r1", "r2"]) backends.push(await startBackend(n));
+    hx = await startHaproxy({ options: { check }, servers: new Map(backends.map((b) => [b.name, b.address])) });
+  });
+  afterAll(async () => {
+    await hx?.stop();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  for (const keepAlive of [false, true]) {
+    it(`keeps serving during reloads (${keepAlive ? "keep-alive" : "new connection per request"}): zero failed requests`, async () => {
+      const load = startLoad({ port: hx.port, concurrency: 8, maxRequests: 40_000, maxMs: 20_000, keepAlive });
+      const pids: number[] = [await hx.workerPid()];
+      await waitFor("load running", () => load.sent() > 200, 5000, 10);
+      for (let i = 0; i < 3; i++) {
+        const r = await seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin });
+        expect(r.newWorkers).toHaveLength(1);
+        pids.push(r.newWorkers[0]!);
+        const sentAt = load.sent();
+        await waitFor("requests after reload", () => load.sent() > sentAt + 200, 5000, 10);
+      }
+      const result = await load.stop();
+      expect(new Set(pids).size).toBe(4);
+      expect(result.failures).toEqual([]);
+      expect(result.failed).toBe(0);
+      expect(result.ok).toBeGreaterThan(800);
+    });
+  }
+
+  it("refuses to reload a config that fails haproxy -c", async () => {
+    const before = await hx.workerPid();
+    const { writeFileSync } = await import("node:fs");
+    const good = readFileSync(hx.configPath, "utf8");
+    writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
+    try {
+      await expect(seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin })).rejects.toThrow(
+        /not reloading HAProxy.*haproxy -c/s,
+      );
+    } finally {
+      writeFileSync(hx.configPath, good);
+    }
+    expect(await hx.workerPid()).toBe(before);
+  });
+});
+
+describe("controller: config file follows the live set; reload only when needed", () => {
+  let hx: HaproxyInstance;
+  const backends: TestBackend[] = [];
+  const log = recordingLog();
+  let ctl: HaproxyController;
+
+  beforeAll(async () => {
+    for (const n of ["c1", "c2", "c3"]) backends.push(await startBackend(n));
+    hx = await startHaproxy({ options: { check }, servers: new Map([["c1", backends[0]!.address]]) });
+    ctl = new HaproxyController({
+      runtime: hx.runtime,
+      master: hx.master,
+      configPath: hx.configPath,
+      config: hx.options,
+      log,
+      drainTimeoutMs: 5000,
+      haproxyBin: hx.bin,
+    });
+  });
+  afterAll(async () => {
+    await hx?.stop();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  it("applies a server change without a reload and writes it to the config file", async () => {
+    const worker = await hx.workerPid();
+    const desired = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const r = await ctl.sync(desired);
+    expect(r.reload).toBeUndefined();
+    expect(r.configWritten).toBe(true);
+    expect(r.apply.added.sort()).toEqual(["c2", "c3"]);
+    expect(r.apply.removed.map((x) => x.name)).toEqual(["c1"]);
+    expect(await hx.workerPid()).toBe(worker);
+    const text = readFileSync(hx.configPath, "utf8");
+    expect(text).toContain(`server c2 ${backends[1]!.address} check inter 200 fall 2 rise 1`);
+    expect(text).toContain(`server c3 ${backends[2]!.address}`);
+    expect(text).not.toContain("server c1 ");
+    expect(await namesServed(hx.port, 6)).toEqual(new Set(["c2", "c3"]));
+  });
+
+  it("falls back to a seamless reload for a frontend change, and the reload reproduces the live servers", async () => {
+    const worker = await hx.workerPid();
+    ctl.setConfigOptions({ ...hx.options, timeouts: { ...hx.options.timeouts, clientMs: 40_000 } });
+    const desired = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const r = await ctl.sync(desired);
+    expect(r.reload?.previousWorkers).toEqual([worker]);
+    expect(await hx.workerPid()).not.toBe(worker);
+    expect(r.apply.actions).toEqual([]);
+    expect((await hx.runtime.showServersState("app")).map((s) => s.name).sort()).toEqual(["c2", "c3"]);
+    expect(readFileSync(hx.configPath, "utf8")).toContain("timeout client 40000ms");
+    expect(await namesServed(hx.port, 6)).toEqual(new Set(["c2", "c3"]));
+  });
+
+  it("drift repair restores a server deleted behind hecd's back, and a server forced to maint", async () => {
+    const desired = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const drift = startDriftRepair({
+      controller: ctl,
+      runtime: hx.runtime,
+      backend: "app",
+      desired: async () => desired,
+      intervalMs: 60_000,
+      log,
+    });
+    try {
+      expect((await drift.checkNow()).drift).toEqual([]);
+      await hx.runtime.setServerState("app", "c2", "maint");
+      await hx.runtime.delServer("app", "c2");
+      await hx.runtime.setServerState("app", "c3", "maint");
+      const r = await drift.checkNow();
+      expect(r.drift.sort()).toEqual([`add c2 at ${backends[1]!.address}`, "set c3 ready (was maint)"]);
+      expect(r.repair?.apply.failed).toEqual([]);
+      expect(log.lines).toContain(`warn HAProxy drifted from etcd: add c2 at ${backends[1]!.address}`);
+      expect(log.lines).toContain("info drift repaired");
+      const live = await hx.runtime.showServersState("app");
+      expect(live.map((s) => [s.name, s.adminState]).sort()).toEqual([
+        ["c2", 0],
+        ["c3", 0],
+      ]);
+      await waitFor("both serve", async () => {
+        const s = await namesServed(hx.port, 4);
+        return s.size === 2 && s.has("c2") && s.has("c3") ? s : undefined;
+      }, 5000);
+    } finally {
+      await drift.stop();
+    }
+  });
+
+  it("the periodic drift loop repairs a re-addressed server on its own", async () => {
+    const desired = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const drift = startDriftRepair({
+      controller: ctl,
+      runtime: hx.runtime,
+      backend: "app",
+      desired: async () => desired,
+      intervalMs: 100,
+      log,
+    });
+    try {
+      await hx.runtime.setServerAddr("app", "c3", { ip: "127.0.0.1", port: backends[0]!.port, family: 4 });
+      await waitFor("drift loop repair", async () => {
+        const s = (await hx.runtime.showServersState("app")).find((x) => x.name === "c3");
+        return s?.port === backends[2]!.port ? s : undefined;
+      }, 5000);
+      expect(log.lines.some((l) => l.startsWith("warn HAProxy drifted from etcd: re-address c3"))).toBe(true);
+    } finally {
+      await drift.stop();
+    }
+  });
+});
