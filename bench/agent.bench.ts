@@ -5,6 +5,7 @@
 //  2. resync: M running containers, agent started cold; time until all M keys exist.
 // Env: BENCH_AGENT_STARTS (default 100), BENCH_AGENT_RESYNC (default 200).
 import { Etcd3 } from "etcd3";
+import { pino } from "pino";
 import { startAgent } from "../src/agent/agent.js";
 import { startEtcd } from "../test/harness/etcd.js";
 import { ensureTestImage, runDemoContainer, startDockerHosts } from "../test/harness/docker.js";
@@ -109,6 +110,7 @@ try {
   const count = async () => Number((await raw.getAll().prefix(`${rprefix}/`).count()) ?? 0);
   const s0 = now();
   const a2 = await startAgent({
+    logger: pino({ level: process.env.BENCH_LOG ?? "silent" }, pino.destination(2)),
     docker,
     etcd: { endpoints: [etcd.endpoint] },
     ttlSeconds: TTL,

@@ -225,9 +225,23 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       if (d.kind === "register") desired.set(d.id, d);
       else if (d.eligible) logSkip(d.id, d.name, d.reason);
     }
+    const inspectedMs = performance.now() - t0;
     for (const id of [...byId.keys()]) if (!desired.has(id)) await remove(id, "not running (resync)");
-    const written = await Promise.all([...desired.values()].map(async (reg) => apply(reg)));
-    void written;
+    for (const reg of desired.values()) {
+      const prev = byId.get(reg.id);
+      if (prev && prev.key !== reg.key) await registry.deregister(prev.key, prev.address);
+    }
+    const current = await registry.entries(scope);
+    const written = await registry.registerMany(
+      [...desired.values()].map((r) => ({ key: r.key, address: r.address })),
+      current,
+    );
+    for (const reg of desired.values()) {
+      byId.set(reg.id, reg);
+      skipped.delete(reg.id);
+    }
+    for (const key of written) log.info({ key, address: registry.ownedKeys().get(key) }, "registered");
+    const writtenMs = performance.now() - t0;
     // Delete this host's keys that no longer match: under our lease, or pointing at our addresses.
     const ownHosts = new Set<string>([
       ...(hostIp ? [hostIp] : []),
@@ -235,8 +249,8 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     ]);
     const wantedKeys = new Map([...desired.values()].map((r) => [r.key, r.address]));
     let stale = 0;
-    for (const e of await registry.entries(scope)) {
-      if (wantedKeys.get(e.key) === e.value) continue;
+    for (const e of current) {
+      if (wantedKeys.has(e.key)) continue;
       const ours = e.lease === registry.lease || ownHosts.has(safeHost(e.value));
       if (!ours || wantedKeys.has(e.key)) continue;
       if (await registry.deregister(e.key, e.value)) {
@@ -249,7 +263,17 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     retryDelay = 250;
     resyncs++;
     lastResyncMs = performance.now() - t0;
-    log.info({ why, registered: byId.size, stale, ms: Math.round(lastResyncMs) }, "resync done");
+    log.info(
+      {
+        why,
+        registered: byId.size,
+        stale,
+        ms: Math.round(lastResyncMs),
+        inspectMs: Math.round(inspectedMs),
+        writeMs: Math.round(writtenMs - inspectedMs),
+      },
+      "resync done",
+    );
   };
 
   const onEvent = (ev: ContainerEvent) => {
@@ -288,6 +312,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 
   let dockerDownCleared = false;
+  let initialResync: Promise<void> | undefined;
   const events = new DockerEventStream(
     docker,
     {
@@ -295,7 +320,8 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       onConnected: (first) => {
         dockerDownCleared = false;
         if (!first) log.info("docker event stream reconnected");
-        void requestResync(first ? "start" : "docker reconnected");
+        const p = requestResync(first ? "start" : "docker reconnected");
+        if (first) initialResync = p;
       },
       onDown: (downMs) => {
         // Without a daemon its containers are not serving; drop them after one TTL.
@@ -315,7 +341,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
 
   try {
     await events.start();
-    await requestResync("start");
+    await (initialResync ?? requestResync("start"));
   } catch (e) {
     events.stop();
     await registry.close();

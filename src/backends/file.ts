@@ -186,26 +186,25 @@ export class FileBackend implements Backend {
   }
 
   private async load(): Promise<Loaded> {
-    const files = await this.files();
+    const { texts, fingerprint } = await this.readAll();
     const values = new Map<string, string>();
-    const hash = createHash("sha256");
-    for (const f of files) {
-      const text = await readText(f);
-      hash.update(f).update("\0").update(text).update("\0");
-      flattenDocument(text, f, values);
-    }
-    return { values, fingerprint: hash.digest("hex") };
+    for (const [file, text] of texts) flattenDocument(text, file, values);
+    return { values, fingerprint };
   }
 
   private async fingerprint(): Promise<string> {
+    return (await this.readAll()).fingerprint;
+  }
+
+  private async readAll(): Promise<{ texts: Map<string, string>; fingerprint: string }> {
+    const texts = new Map<string, string>();
     const hash = createHash("sha256");
-    for (const f of await this.files())
-      hash
-        .update(f)
-        .update("\0")
-        .update(await readText(f))
-        .update("\0");
-    return hash.digest("hex");
+    for (const f of await this.files()) {
+      const text = await readText(f);
+      texts.set(f, text);
+      hash.update(f).update("\0").update(text).update("\0");
+    }
+    return { texts, fingerprint: hash.digest("hex") };
   }
 
   /** Files in confd's order: each -file in turn; directories walked in lexical order. */
@@ -223,10 +222,13 @@ export class FileBackend implements Backend {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const full = join(dir, e.name);
-      const isDir =
-        e.isDirectory() || (e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isDirectory());
-      if (isDir) await this.walk(full, out);
-      else if (this.filter.test(e.name)) out.push(full);
+      if (e.isDirectory()) {
+        await this.walk(full, out);
+      } else if (this.filter.test(e.name)) {
+        // Like Go's filepath.Walk, symlinked directories are not descended into.
+        const linkedDir = e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isDirectory();
+        if (!linkedDir) out.push(full);
+      }
     }
   }
 

@@ -45,6 +45,11 @@ export async function createBackend(config: BackendConfig): Promise<Backend> {
         config.scheme,
       );
       const tls = readTls(config);
+      if ((tls.ca || tls.cert) && endpoints.every((u) => u.protocol === "http:")) {
+        throw new Error(
+          `TLS files were given but every -node uses http (${endpoints.map((u) => u.origin).join(", ")}); use https:// nodes or -scheme https`,
+        );
+      }
       if (config.password !== undefined && config.username === undefined) {
         throw new Error("-password needs -username");
       }

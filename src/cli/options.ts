@@ -7,7 +7,8 @@ export const collect = (v: string, prev: string[]): string[] => [...prev, v];
 export function wholeNumber(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
     return n;
   };
 }
@@ -22,7 +23,12 @@ export interface EtcdCliOptions {
 
 export function addEtcdOptions(cmd: Command): Command {
   return cmd
-    .option("--etcd <url>", "etcd endpoint, repeatable (default: ETCDCTL_ENDPOINTS, then the stack of --state-dir)", collect, [])
+    .option(
+      "--etcd <url>",
+      "etcd endpoint, repeatable (default: ETCDCTL_ENDPOINTS, then the stack of --state-dir)",
+      collect,
+      [],
+    )
     .option("--etcd-cacert <file>", "CA for https:// etcd endpoints")
     .option("--etcd-cert <file>", "client certificate for etcd")
     .option("--etcd-key <file>", "client key for etcd")
@@ -59,17 +65,25 @@ export function addDockerOptions(cmd: Command, repeatable: boolean): Command {
           )
             .argParser(collect)
             .default([])
-        : new Option("--docker-host <url>", "unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)"),
+        : new Option(
+            "--docker-host <url>",
+            "unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)",
+          ),
     )
     .option("--docker-tls-verify", "verify the Docker daemon certificate (default: DOCKER_TLS_VERIFY)")
     .option("--docker-cert-path <dir>", "dir with ca.pem, cert.pem, key.pem (default: DOCKER_CERT_PATH)");
 }
 
 export const logLevelOption = (): Option =>
-  new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info");
+  new Option("--log-level <level>", "log level")
+    .choices(["trace", "debug", "info", "warn", "error", "silent"])
+    .default("info");
 
 /** Runs a command body; prints `hecd <name>: <message>` and sets exit code 1 on error. */
-export function action<T extends unknown[]>(name: string, fn: (...args: T) => Promise<void>): (...args: T) => Promise<void> {
+export function action<T extends unknown[]>(
+  name: string,
+  fn: (...args: T) => Promise<void>,
+): (...args: T) => Promise<void> {
   return async (...args: T) => {
     try {
       await fn(...args);

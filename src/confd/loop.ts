@@ -110,6 +110,7 @@ export async function runLoop(
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;
     }
+    if (signal.aborted) break; // aborted during the cycle: the listener below would never fire
     const ac = new AbortController();
     const stop = () => ac.abort();
     signal.addEventListener("abort", stop, { once: true });

@@ -65,7 +65,8 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
     let hosts = connectHosts(specs, o.dockerTls);
     if (o.only?.length) {
       const unknown = o.only.filter((n) => !hosts.some((h) => h.name === n));
-      if (unknown.length) throw new Error(`unknown host ${unknown.join(", ")}; known: ${hosts.map((h) => h.name).join(", ")}`);
+      if (unknown.length)
+        throw new Error(`unknown host ${unknown.join(", ")}; known: ${hosts.map((h) => h.name).join(", ")}`);
       hosts = hosts.filter((h) => o.only!.includes(h.name));
     }
     const layout = {

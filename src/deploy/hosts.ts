@@ -33,13 +33,21 @@ export function parseHostSpec(spec: string): HostSpec {
   return { endpoint, address: address ?? tcpHost };
 }
 
-export function connectHosts(specs: readonly HostSpec[], tls: Omit<DockerConnectOptions, "host"> = {}): DeployHost[] {
+export function connectHosts(
+  specs: readonly HostSpec[],
+  tls: Omit<DockerConnectOptions, "host"> = {},
+): DeployHost[] {
   const seen = new Set<string>();
   return specs.map((s, i) => {
     const name = s.name ?? defaultName(s, i, specs.length);
     if (seen.has(name)) throw new Error(`two Docker hosts are both named ${name}; give them distinct names`);
     seen.add(name);
-    return { name, endpoint: s.endpoint, address: s.address, docker: dockerClient({ ...tls, host: s.endpoint }) };
+    return {
+      name,
+      endpoint: s.endpoint,
+      address: s.address,
+      docker: dockerClient({ ...tls, host: s.endpoint }),
+    };
   });
 }
 
@@ -59,7 +67,11 @@ export async function hostsFromRegistry(registry: Registry): Promise<HostSpec[]>
       continue;
     }
     if (!rec.docker) continue;
-    out.push({ name: key.slice(HOSTS_PREFIX.length + 1), endpoint: rec.docker, address: rec.address || undefined });
+    out.push({
+      name: key.slice(HOSTS_PREFIX.length + 1),
+      endpoint: rec.docker,
+      address: rec.address || undefined,
+    });
   }
   return out;
 }

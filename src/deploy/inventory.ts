@@ -22,20 +22,23 @@ export async function listManaged(
     hosts.map(async (host) => {
       let list: ContainerInfo[];
       try {
-        list = await host.docker.listContainers({ all: opts.all ?? true, filters: managedFilter(opts.service) });
+        list = await host.docker.listContainers({
+          all: opts.all ?? true,
+          filters: managedFilter(opts.service),
+        });
       } catch (e) {
-        throw new Error(`cannot list containers on Docker host ${host.name} (${host.endpoint}): ${(e as Error).message}`);
+        throw new Error(
+          `cannot list containers on Docker host ${host.name} (${host.endpoint}): ${(e as Error).message}`,
+        );
       }
-      return list.map(
-        (info): Placed => ({
-          host,
-          info,
-          name: (info.Names[0] ?? info.Id).replace(/^\//, ""),
-          service: info.Labels?.[LABEL_SERVICE],
-          running: info.State === "running",
-          created: info.Created,
-        }),
-      );
+      return list.map((info): Placed => ({
+        host,
+        info,
+        name: (info.Names[0] ?? info.Id).replace(/^\//, ""),
+        service: info.Labels?.[LABEL_SERVICE],
+        running: info.State === "running",
+        created: info.Created,
+      }));
     }),
   );
   return perHost.flat();
@@ -44,7 +47,8 @@ export async function listManaged(
 /** Running hecd-managed containers per host name (placement counts). */
 export async function runningCounts(hosts: readonly DeployHost[]): Promise<Map<string, number>> {
   const counts = new Map(hosts.map((h) => [h.name, 0]));
-  for (const p of await listManaged(hosts, { all: false })) counts.set(p.host.name, (counts.get(p.host.name) ?? 0) + 1);
+  for (const p of await listManaged(hosts, { all: false }))
+    counts.set(p.host.name, (counts.get(p.host.name) ?? 0) + 1);
   return counts;
 }
 

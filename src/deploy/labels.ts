@@ -4,5 +4,7 @@ export const LABEL_SERVICE = "hecd.service";
 export const LABEL_PORT = "hecd.port";
 
 export function managedFilter(service?: string): { label: string[] } {
-  return { label: [`${LABEL_MANAGED}=true`, ...(service !== undefined ? [`${LABEL_SERVICE}=${service}`] : [])] };
+  return {
+    label: [`${LABEL_MANAGED}=true`, ...(service !== undefined ? [`${LABEL_SERVICE}=${service}`] : [])],
+  };
 }

@@ -40,5 +40,14 @@ export function formatTable(rows: readonly PsRow[]): string {
   const head = ["NAME", "SERVICE", "HOST", "STATE", "ADDRESS", "IN ETCD"];
   const body = rows.map((r) => [r.name, r.service, r.host, r.state, r.address || "-", r.registered]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    [head, ...body]
+      .map((cols) =>
+        cols
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }

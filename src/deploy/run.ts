@@ -54,8 +54,10 @@ export function defaultService(image: string): string {
 
 export async function runContainers(opts: RunOptions): Promise<Launched[]> {
   const replicas = opts.replicas ?? 1;
-  if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`--replicas ${replicas}: give a whole number >= 1`);
-  if (opts.hosts.length === 0) throw new Error("no Docker host to run on: pass --docker-host, or start agents or `hecd up`");
+  if (!Number.isInteger(replicas) || replicas < 1)
+    throw new Error(`--replicas ${replicas}: give a whole number >= 1`);
+  if (opts.hosts.length === 0)
+    throw new Error("no Docker host to run on: pass --docker-host, or start agents or `hecd up`");
   const port = normalizePortSpec(opts.port ?? "80");
   const service = validateSegment("service name", opts.service ?? defaultService(opts.image));
   if (opts.name !== undefined) validateSegment("container name", opts.name);
@@ -66,7 +68,11 @@ export async function runContainers(opts: RunOptions): Promise<Launched[]> {
   for (let i = 0; i < replicas; i++) {
     const host = pickHost(opts.hosts, counts);
     const name =
-      opts.name === undefined ? `${service}-${randomBytes(3).toString("hex")}` : replicas === 1 ? opts.name : `${opts.name}-${i + 1}`;
+      opts.name === undefined
+        ? `${service}-${randomBytes(3).toString("hex")}`
+        : replicas === 1
+          ? opts.name
+          : `${opts.name}-${i + 1}`;
     let one: Launched;
     try {
       one = await launchOne(opts, host, name, service, port);
@@ -106,7 +112,13 @@ async function requireImage(hosts: readonly DeployHost[], image: string): Promis
   }
 }
 
-async function launchOne(opts: RunOptions, host: DeployHost, name: string, service: string, port: string): Promise<Launched> {
+async function launchOne(
+  opts: RunOptions,
+  host: DeployHost,
+  name: string,
+  service: string,
+  port: string,
+): Promise<Launched> {
   let container: Docker.Container;
   try {
     container = await host.docker.createContainer({
@@ -118,7 +130,12 @@ async function launchOne(opts: RunOptions, host: DeployHost, name: string, servi
       Labels: { [LABEL_MANAGED]: "true", [LABEL_SERVICE]: service, [LABEL_PORT]: port },
       ExposedPorts: { [port]: {} },
       // An init as PID 1 forwards SIGTERM, so servers that never expected to be PID 1 stop promptly.
-      HostConfig: { PublishAllPorts: true, Binds: opts.volumes ?? [], RestartPolicy: { Name: "no" }, Init: true },
+      HostConfig: {
+        PublishAllPorts: true,
+        Binds: opts.volumes ?? [],
+        RestartPolicy: { Name: "no" },
+        Init: true,
+      },
     });
   } catch (e) {
     throw new Error(`cannot create container ${name} on ${host.name}: ${(e as Error).message}`);

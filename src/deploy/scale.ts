@@ -18,9 +18,18 @@ export async function scaleService(
   replicas: number,
   opts: StopOptions & { image?: string; onStarted?: RunOptions["onProgress"] },
 ): Promise<ScaleResult> {
-  if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`replica count ${replicas}: give a whole number >= 0`);
-  const running = (await listManaged(opts.hosts, { service, all: false })).sort((a, b) => b.created - a.created);
-  const result: ScaleResult = { service, before: running.length, after: running.length, started: [], stopped: [] };
+  if (!Number.isInteger(replicas) || replicas < 0)
+    throw new Error(`replica count ${replicas}: give a whole number >= 0`);
+  const running = (await listManaged(opts.hosts, { service, all: false })).sort(
+    (a, b) => b.created - a.created,
+  );
+  const result: ScaleResult = {
+    service,
+    before: running.length,
+    after: running.length,
+    started: [],
+    stopped: [],
+  };
   if (replicas > running.length) {
     const model = running[0];
     let image = opts.image;
@@ -35,7 +44,9 @@ export async function scaleService(
       port = info.Config.Labels?.[LABEL_PORT] ?? port;
     }
     if (image === undefined) {
-      throw new Error(`service ${service} has no running container to copy; start it with \`hecd run IMAGE --service ${service}\``);
+      throw new Error(
+        `service ${service} has no running container to copy; start it with \`hecd run IMAGE --service ${service}\``,
+      );
     }
     result.started = await runContainers({
       image,

@@ -42,7 +42,9 @@ export async function findByName(hosts: readonly DeployHost[], names: readonly s
     found.push(...hits);
   }
   if (missing.length > 0) {
-    throw new Error(`no hecd-managed container named ${missing.join(", ")} on ${hosts.map((h) => h.name).join(", ")} (see \`hecd ps\`)`);
+    throw new Error(
+      `no hecd-managed container named ${missing.join(", ")} on ${hosts.map((h) => h.name).join(", ")} (see \`hecd ps\`)`,
+    );
   }
   return found;
 }
@@ -59,7 +61,8 @@ async function stopOne(p: Placed, opts: StopOptions): Promise<Stopped> {
     if ("key" in reg) {
       key = reg.key;
       await opts.registry.deregister(reg.key, reg.address);
-      if (opts.drainer) await opts.drainer.drain(keyBase(reg.key), reg.address, opts.drainTimeoutMs ?? 30_000);
+      if (opts.drainer)
+        await opts.drainer.drain(keyBase(reg.key), reg.address, opts.drainTimeoutMs ?? 30_000);
       else await new Promise((r) => setTimeout(r, opts.graceMs ?? 2_000));
     }
     try {

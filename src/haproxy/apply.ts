@@ -1,7 +1,13 @@
 import type { CheckOptions, RuntimeApi } from "./runtime.js";
 import { HaproxyCommandError } from "./runtime.js";
 import { describeAction, planBackend, type Action } from "./plan.js";
-import { normalizeServers, silentLogger, type Logger, type RejectedServer, type ServerEntry } from "./servers.js";
+import {
+  normalizeServers,
+  silentLogger,
+  type Logger,
+  type RejectedServer,
+  type ServerEntry,
+} from "./servers.js";
 
 export interface DrainOptions {
   /** Longest wait for current sessions to end before they are shut down. */
@@ -59,15 +65,21 @@ export async function drainServer(
 ): Promise<DrainResult> {
   const o = { ...defaultDrainOptions, ...opts };
   const started = Date.now();
-  const gone = (): DrainResult => ({ name: server, alreadyGone: true, waitedMs: Date.now() - started, forced: false, lingering: 0 });
+  const gone = (): DrainResult => ({
+    name: server,
+    alreadyGone: true,
+    waitedMs: Date.now() - started,
+    forced: false,
+    lingering: 0,
+  });
   try {
     await runtime.setServerState(backend, server, "drain");
   } catch (e) {
     if (isNoSuchServer(e)) return gone();
     throw e;
   }
-  let lingering = 0;
   const deadline = started + o.timeoutMs;
+  let lingering: number;
   for (;;) {
     const load = await runtime.serverLoad(backend, server);
     if (!load) return gone();
@@ -79,7 +91,10 @@ export async function drainServer(
   try {
     await runtime.setServerState(backend, server, "maint");
     if (forced) {
-      o.log.warn({ backend, server, sessions: lingering, timeoutMs: o.timeoutMs }, "sessions still open after the drain timeout; shutting them down");
+      o.log.warn(
+        { backend, server, sessions: lingering, timeoutMs: o.timeoutMs },
+        "sessions still open after the drain timeout; shutting them down",
+      );
       await runtime.shutdownSessions(backend, server);
     }
     await deleteWhenIdle(runtime, backend, server, o);
@@ -93,7 +108,12 @@ export async function drainServer(
 }
 
 /** `del server` refuses while connections (active or idle) remain; they close shortly after maint. */
-async function deleteWhenIdle(runtime: RuntimeApi, backend: string, server: string, o: DrainOptions): Promise<void> {
+async function deleteWhenIdle(
+  runtime: RuntimeApi,
+  backend: string,
+  server: string,
+  o: DrainOptions,
+): Promise<void> {
   const deadline = Date.now() + Math.max(5000, o.pollMs * 10);
   let shutDown = false;
   for (;;) {
@@ -112,7 +132,12 @@ async function deleteWhenIdle(runtime: RuntimeApi, backend: string, server: stri
 }
 
 /** Adds a dynamic server: add (in maint, checks off), enable health, ready. Undone if a step fails. */
-async function addServer(runtime: RuntimeApi, backend: string, e: ServerEntry, check: CheckOptions): Promise<void> {
+async function addServer(
+  runtime: RuntimeApi,
+  backend: string,
+  e: ServerEntry,
+  check: CheckOptions,
+): Promise<void> {
   await runtime.addServer(backend, e.name, e.address, check);
   try {
     await runtime.enableHealth(backend, e.name);
@@ -139,7 +164,16 @@ export async function applyBackends(
   const { servers, rejected } = normalizeServers(desired, log);
   const live = await runtime.showServersState(backend);
   const actions = planBackend(live, servers);
-  const report: ApplyReport = { backend, actions, added: [], readdressed: [], repaired: [], removed: [], rejected, failed: [] };
+  const report: ApplyReport = {
+    backend,
+    actions,
+    added: [],
+    readdressed: [],
+    repaired: [],
+    removed: [],
+    rejected,
+    failed: [],
+  };
   const fail = (a: Action, e: unknown): void => {
     const error = e instanceof Error ? e.message : String(e);
     report.failed.push({ action: describeAction(a), error });
@@ -155,7 +189,11 @@ export async function applyBackends(
           break;
         case "readdress":
           await runtime.setServerAddr(backend, a.entry.name, a.entry.address);
-          report.readdressed.push({ name: a.entry.name, from: a.from, to: `${a.entry.address.ip}:${a.entry.address.port}` });
+          report.readdressed.push({
+            name: a.entry.name,
+            from: a.from,
+            to: `${a.entry.address.ip}:${a.entry.address.port}`,
+          });
           break;
         case "enable-health":
           await runtime.enableHealth(backend, a.entry.name);

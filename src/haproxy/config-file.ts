@@ -34,7 +34,9 @@ export async function writeConfigAtomic(path: string, text: string, haproxyBin?:
     const check = await checkConfig(tmp, haproxyBin);
     if (!check.ok) {
       rmSync(tmp, { force: true });
-      throw new Error(`refusing to write ${path}: haproxy -c rejects the new configuration:\n${check.output}`);
+      throw new Error(
+        `refusing to write ${path}: haproxy -c rejects the new configuration:\n${check.output}`,
+      );
     }
   }
   renameSync(tmp, path);

@@ -73,7 +73,8 @@ function word(value: string, what: string, pattern: RegExp = /^[A-Za-z0-9_.:/@+=
 }
 
 function posInt(n: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`invalid HAProxy ${what} ${n}: expected an integer 1-${max}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`invalid HAProxy ${what} ${n}: expected an integer 1-${max}`);
   return n;
 }
 
@@ -91,7 +92,8 @@ function validateOptions(o: HaproxyConfigOptions): void {
     [o.frontend, "frontend name"],
     [o.backend, "backend name"],
   ] as const) {
-    if (!isSafeName(v)) throw new Error(`invalid HAProxy ${what} ${JSON.stringify(v)}: use letters, digits, "_", "." or "-"`);
+    if (!isSafeName(v))
+      throw new Error(`invalid HAProxy ${what} ${JSON.stringify(v)}: use letters, digits, "_", "." or "-"`);
   }
   word(o.stateDir, "state directory (no spaces or quotes allowed in the path)");
   posInt(o.maxconn, "maxconn");
@@ -104,7 +106,9 @@ function validateOptions(o: HaproxyConfigOptions): void {
   posInt(o.check.fall, "check fall", 1000);
   posInt(o.check.rise, "check rise", 1000);
   if (!["roundrobin", "leastconn", "random", "first"].includes(o.balance)) {
-    throw new Error(`invalid balance ${JSON.stringify(o.balance)}: dynamic servers need roundrobin, leastconn, random or first`);
+    throw new Error(
+      `invalid balance ${JSON.stringify(o.balance)}: dynamic servers need roundrobin, leastconn, random or first`,
+    );
   }
   if (o.log !== null) word(o.log, "log target", /^[A-Za-z0-9_.:/@ -]+$/);
   if (o.stats) {
@@ -144,6 +148,8 @@ export function renderConfig(o: HaproxyConfigOptions, servers: readonly ServerEn
   add(true, "mode http");
   if (o.log !== null) add(true, "log global");
   add(true, "option dontlognull");
+  // A reload must not close client connections that have not sent their request yet.
+  add(true, "option idle-close-on-response");
   add(true, `retries ${o.retries}`);
   add(true, "option redispatch");
   add(true, `timeout connect ${o.timeouts.connectMs}ms`);
@@ -158,7 +164,8 @@ export function renderConfig(o: HaproxyConfigOptions, servers: readonly ServerEn
   add(false, "");
   add(false, `backend ${o.backend}`);
   add(true, `balance ${o.balance}`);
-  for (const s of servers) add(true, `server ${s.name} ${formatServerAddress(s.address)} ${checkKeywords(o.check)}`);
+  for (const s of servers)
+    add(true, `server ${s.name} ${formatServerAddress(s.address)} ${checkKeywords(o.check)}`);
   if (o.stats?.bind) {
     add(false, "");
     add(false, "listen hecd-stats");
@@ -169,7 +176,13 @@ export function renderConfig(o: HaproxyConfigOptions, servers: readonly ServerEn
 }
 
 function statsLines(s: StatsOptions): string[] {
-  return ["stats enable", `stats uri ${s.uri}`, "stats realm hecd", `stats auth ${s.user}:${s.password}`, "stats refresh 5s"];
+  return [
+    "stats enable",
+    `stats uri ${s.uri}`,
+    "stats realm hecd",
+    `stats auth ${s.user}:${s.password}`,
+    "stats refresh 5s",
+  ];
 }
 
 /** The config without its server lines: when this changes, the runtime API cannot apply it. */

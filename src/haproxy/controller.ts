@@ -65,11 +65,20 @@ export class HaproxyController {
     }
     let reload: ReloadResult | undefined;
     if (old !== undefined && configSkeleton(old) !== configSkeleton(text)) {
-      this.o.log.info({ configPath: this.o.configPath }, "configuration changed outside the server list: seamless reload");
-      reload = await seamlessReload(this.o.master, { configPath: this.o.configPath, haproxyBin: this.o.haproxyBin });
+      this.o.log.info(
+        { configPath: this.o.configPath },
+        "configuration changed outside the server list: seamless reload",
+      );
+      reload = await seamlessReload(this.o.master, {
+        configPath: this.o.configPath,
+        haproxyBin: this.o.haproxyBin,
+      });
     }
     const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
-    const apply = await applyBackends(this.o.runtime, this.config.backend, desired, { check: this.config.check, drain });
+    const apply = await applyBackends(this.o.runtime, this.config.backend, desired, {
+      check: this.config.check,
+      drain,
+    });
     return { reload, configWritten, apply };
   }
 }

@@ -45,7 +45,8 @@ export function startDriftRepair(o: DriftOptions): DriftRepairer {
     if (drift.length === 0) return { drift };
     for (const d of drift) o.log.warn({ backend: o.backend, drift: d }, `HAProxy drifted from etcd: ${d}`);
     const repair = await o.controller.syncNow(desired);
-    for (const f of repair.apply.failed) o.log.error({ backend: o.backend }, `drift repair failed: ${f.action}: ${f.error}`);
+    for (const f of repair.apply.failed)
+      o.log.error({ backend: o.backend }, `drift repair failed: ${f.action}: ${f.error}`);
     o.log.info({ backend: o.backend, repaired: drift.length - repair.apply.failed.length }, "drift repaired");
     return { drift, repair };
   };
@@ -53,7 +54,12 @@ export function startDriftRepair(o: DriftOptions): DriftRepairer {
   const tick = (): void => {
     if (stopped) return;
     running = checkNow()
-      .catch((e: unknown) => o.log.error({ backend: o.backend }, `drift check failed: ${e instanceof Error ? e.message : String(e)}`))
+      .catch((e: unknown) =>
+        o.log.error(
+          { backend: o.backend },
+          `drift check failed: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      )
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, o.intervalMs);
       });

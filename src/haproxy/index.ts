@@ -11,3 +11,4 @@ export * from "./reload.js";
 export * from "./runtime.js";
 export * from "./secrets.js";
 export * from "./servers.js";
+export * from "./process.js";

@@ -33,8 +33,15 @@ export function parseShowProc(text: string): ProcTable {
     }
     const m = /^(\d+)\s+(\S+)\s+(\d+)(?:\s+\[failed:\s*(\d+)\])?\s+(\S+)\s+(\S+)/.exec(t);
     if (!m) throw new Error(`unexpected line in "show proc" output: ${t}`);
-    const entry: ProcEntry = { pid: Number(m[1]), type: m[2]!, reloads: Number(m[3]), uptime: m[5]!, version: m[6]! };
-    if (section === "head" && entry.type === "master") master = { ...entry, failedReloads: Number(m[4] ?? 0) };
+    const entry: ProcEntry = {
+      pid: Number(m[1]),
+      type: m[2]!,
+      reloads: Number(m[3]),
+      uptime: m[5]!,
+      version: m[6]!,
+    };
+    if (section === "head" && entry.type === "master")
+      master = { ...entry, failedReloads: Number(m[4] ?? 0) };
     else if (section === "workers") workers.push(entry);
     else if (section === "old") oldWorkers.push(entry);
   }
@@ -65,7 +72,9 @@ export class MasterCli {
 
   raw(command: string): Promise<string> {
     if (command.includes("\n") || command.includes(";")) {
-      throw new Error(`refusing to send a command with a newline or ";" to the HAProxy master CLI: ${JSON.stringify(command)}`);
+      throw new Error(
+        `refusing to send a command with a newline or ";" to the HAProxy master CLI: ${JSON.stringify(command)}`,
+      );
     }
     return unixRequest(this.socketPath, command, { timeoutMs: this.timeoutMs, label: "master CLI" });
   }

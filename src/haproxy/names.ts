@@ -14,7 +14,7 @@ export function serverNameFor(raw: string): string {
   if (SAFE_NAME.test(raw) && raw.length <= MAX_NAME) return raw;
   const hash = createHash("sha256").update(raw).digest("hex").slice(0, 8);
   const cleaned = raw.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, MAX_NAME - 9);
-  return `${cleaned}-${hash}`;
+  return `${cleaned === "" ? "s" : cleaned}-${hash}`;
 }
 
 /** True when the name can be used verbatim as a HAProxy proxy or server name. */

@@ -115,7 +115,9 @@ export function parseShowStat(text: string): StatRow[] {
 export function parseServersState(text: string): ServerState[] {
   const lines = text.split("\n").filter((l) => l.length > 0);
   if (lines[0] !== "1") {
-    throw new Error(`unexpected "show servers state" output (expected format version 1): ${text.slice(0, 200)}`);
+    throw new Error(
+      `unexpected "show servers state" output (expected format version 1): ${text.slice(0, 200)}`,
+    );
   }
   const header = lines[1];
   if (header === undefined || !header.startsWith("# ")) {

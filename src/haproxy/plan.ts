@@ -38,7 +38,9 @@ export function planBackend(live: readonly ServerState[], desired: readonly Serv
     else if ((cur.adminState & ADMIN_FDRAIN) !== 0) fixes.push({ kind: "ready", entry, from: "drain" });
   }
   const wanted = new Set(desired.map((e) => e.name));
-  const removals: Action[] = live.filter((s) => !wanted.has(s.name)).map((s) => ({ kind: "remove", name: s.name }));
+  const removals: Action[] = live
+    .filter((s) => !wanted.has(s.name))
+    .map((s) => ({ kind: "remove", name: s.name }));
   return [...adds, ...fixes, ...removals];
 }
 

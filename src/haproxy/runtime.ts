@@ -78,7 +78,9 @@ export class RuntimeApi {
   /** Sends one command and returns HAProxy's raw answer (no error detection). */
   raw(command: string): Promise<string> {
     if (command.includes("\n") || command.includes(";")) {
-      throw new Error(`refusing to send a command with a newline or ";" to HAProxy: ${JSON.stringify(command)}`);
+      throw new Error(
+        `refusing to send a command with a newline or ";" to HAProxy: ${JSON.stringify(command)}`,
+      );
     }
     return unixRequest(this.socketPath, command, { timeoutMs: this.timeoutMs, label: "runtime API" });
   }
@@ -115,7 +117,12 @@ export class RuntimeApi {
         else resolve(answers);
       };
       const timer = setTimeout(
-        () => done(new Error(`HAProxy runtime API at ${this.socketPath} did not finish a batch within ${this.timeoutMs} ms`)),
+        () =>
+          done(
+            new Error(
+              `HAProxy runtime API at ${this.socketPath} did not finish a batch within ${this.timeoutMs} ms`,
+            ),
+          ),
         this.timeoutMs,
       );
       // In prompt mode every answer (and the answer to "prompt" itself) ends with "\n> ".
@@ -142,8 +149,18 @@ export class RuntimeApi {
           sendNext();
         }
       });
-      sock.on("close", () => done(next < commands.length ? new Error(`HAProxy closed the runtime API connection after ${next} of ${commands.length} commands`) : undefined));
-      sock.on("error", (e: NodeJS.ErrnoException) => done(socketError(this.socketPath, "runtime API", "prompt", e)));
+      sock.on("close", () =>
+        done(
+          next < commands.length
+            ? new Error(
+                `HAProxy closed the runtime API connection after ${next} of ${commands.length} commands`,
+              )
+            : undefined,
+        ),
+      );
+      sock.on("error", (e: NodeJS.ErrnoException) =>
+        done(socketError(this.socketPath, "runtime API", "prompt", e)),
+      );
     });
   }
 
@@ -152,20 +169,30 @@ export class RuntimeApi {
   }
 
   async showServersState(backend?: string): Promise<ServerState[]> {
-    const cmd = backend === undefined ? "show servers state" : `show servers state ${assertCliArg(backend, "backend")}`;
+    const cmd =
+      backend === undefined ? "show servers state" : `show servers state ${assertCliArg(backend, "backend")}`;
     return parseServersState(await this.expect(cmd, /^1\n/));
   }
 
   async showServersConn(backend?: string): Promise<ServerConn[]> {
-    const cmd = backend === undefined ? "show servers conn" : `show servers conn ${assertCliArg(backend, "backend")}`;
+    const cmd =
+      backend === undefined ? "show servers conn" : `show servers conn ${assertCliArg(backend, "backend")}`;
     return parseServersConn(await this.expect(cmd, /^# bkname\/svname/));
   }
 
   /** Adds a dynamic server; HAProxy creates it in maintenance with checks disabled. */
-  async addServer(backend: string, server: string, address: ServerAddress, check: CheckOptions | null): Promise<void> {
+  async addServer(
+    backend: string,
+    server: string,
+    address: ServerAddress,
+    check: CheckOptions | null,
+  ): Promise<void> {
     const addr = address.family === 6 ? `[${address.ip}]:${address.port}` : `${address.ip}:${address.port}`;
     const checkArgs = check ? ` check inter ${check.interMs} fall ${check.fall} rise ${check.rise}` : "";
-    await this.expect(`add server ${this.target(backend, server)} ${assertCliArg(addr, "address")}${checkArgs}`, OK.add);
+    await this.expect(
+      `add server ${this.target(backend, server)} ${assertCliArg(addr, "address")}${checkArgs}`,
+      OK.add,
+    );
   }
 
   async delServer(backend: string, server: string): Promise<void> {

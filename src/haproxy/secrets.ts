@@ -37,7 +37,11 @@ export function readSecretFile(path: string): string {
  * The stats password of a state directory: read if present, else generated and stored
  * 0600. `created` tells the caller to print it (once).
  */
-export function loadOrCreateStatsPassword(stateDir: string): { password: string; created: boolean; path: string } {
+export function loadOrCreateStatsPassword(stateDir: string): {
+  password: string;
+  created: boolean;
+  path: string;
+} {
   const path = statsPasswordPath(stateDir);
   try {
     return { password: readSecretFile(path), created: false, path };

@@ -60,7 +60,10 @@ export function normalizeServers(
 
 /** Throws unless the entry is safe to emit (guards against hand-built entries). */
 export function assertSafeEntry(e: ServerEntry): void {
-  if (!isSafeName(e.name)) throw new Error(`unsafe HAProxy server name ${JSON.stringify(e.name)}: use serverNameFor()`);
-  const again = parseServerAddress(e.address.family === 6 ? `[${e.address.ip}]:${e.address.port}` : `${e.address.ip}:${e.address.port}`);
+  if (!isSafeName(e.name))
+    throw new Error(`unsafe HAProxy server name ${JSON.stringify(e.name)}: use serverNameFor()`);
+  const again = parseServerAddress(
+    e.address.family === 6 ? `[${e.address.ip}]:${e.address.port}` : `${e.address.ip}:${e.address.port}`,
+  );
   if (!again.ok) throw new Error(`unsafe HAProxy server address for ${e.name}: ${again.error}`);
 }

@@ -25,7 +25,10 @@ export function unixRequest(path: string, line: string, opts: UnixRequestOptions
       else resolve(Buffer.concat(chunks).toString("utf8"));
     };
     const timer = setTimeout(
-      () => finish(new Error(`HAProxy ${opts.label} at ${path} did not answer "${line}" within ${opts.timeoutMs} ms`)),
+      () =>
+        finish(
+          new Error(`HAProxy ${opts.label} at ${path} did not answer "${line}" within ${opts.timeoutMs} ms`),
+        ),
       opts.timeoutMs,
     );
     sock.on("connect", () => {

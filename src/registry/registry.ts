@@ -42,6 +42,9 @@ export interface RegistryEvents {
   outage: [error: Error];
 }
 
+/** Puts per transaction in registerMany (etcd's default --max-txn-ops is 128). */
+const BATCH = 100;
+
 type State = "ok" | "failing" | "outage" | "closed";
 
 export class Registry extends EventEmitter<RegistryEvents> {
@@ -51,7 +54,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
   private state: State = "ok";
   private lastOk = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Per key: the last queued operation, so operations on one key apply in call order. */
+  private readonly keyChains = new Map<string, Promise<unknown>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** The last exclusive operation (a re-grant); key operations queued after it wait for it. */
+  private barrier: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly client: Etcd3,
@@ -116,7 +123,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
    * same-named container on another host is never removed). Returns whether a key was deleted.
    */
   deregister(key: string, onlyIfValue?: string): Promise<boolean> {
-    return this.serial(async () => {
+    return this.perKey(key, async () => {
       this.owned.delete(key);
       if (onlyIfValue === undefined) {
         const r = await this.client.delete().key(key).exec();
@@ -153,7 +160,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
     if (this.state === "closed") return;
     this.state = "closed";
     if (this.timer) clearTimeout(this.timer);
-    await this.chain.catch(() => {});
+    await this.barrier;
+    await Promise.all([...this.inflight]);
     if (opts.revoke && this.leaseId !== "0") {
       await this.client.leaseClient
         .leaseRevoke({ ID: this.leaseId }, { deadline: Date.now() + 3000 })
@@ -164,8 +172,48 @@ export class Registry extends EventEmitter<RegistryEvents> {
     this.client.close();
   }
 
+  /**
+   * Registers many keys at once, for resyncs. Keys that `current` (a fresh {@link entries} read)
+   * shows already holding the value under this lease are taken over without a write; the rest are
+   * written in batched transactions. Returns the keys written.
+   */
+  async registerMany(
+    items: ReadonlyArray<{ key: string; address: string }>,
+    current: readonly RegistryEntry[] = [],
+  ): Promise<string[]> {
+    for (const it of items) validateAddress(it.address);
+    const now = new Map(current.map((e) => [e.key, e]));
+    const todo: Array<{ key: string; address: string }> = [];
+    for (const it of items) {
+      const e = now.get(it.key);
+      if (e && e.value === it.address && e.lease === this.leaseId) this.owned.set(it.key, it.address);
+      else todo.push(it);
+    }
+    const written: string[] = [];
+    for (let i = 0; i < todo.length; i += BATCH) {
+      const chunk = todo.slice(i, i + BATCH);
+      const done = await this.exclusive(async () => {
+        if (this.state === "closed") throw new Error("registry is closed");
+        const txn = this.client.if(chunk[0]!.key, "Create", ">", -1);
+        const puts = chunk.map((it) => {
+          this.owned.set(it.key, it.address);
+          const w = this.client.put(it.key).value(it.address);
+          if (this.leaseId !== "0") w.lease(this.leaseId);
+          return w;
+        });
+        await txn
+          .then(...puts)
+          .else(...puts)
+          .commit();
+        return chunk.map((it) => it.key);
+      });
+      written.push(...done);
+    }
+    return written;
+  }
+
   private put(key: string, value: string, opts: RegisterOptions): Promise<boolean> {
-    return this.serial(async () => {
+    return this.perKey(key, async () => {
       if (this.state === "closed") throw new Error("registry is closed");
       this.owned.set(key, value);
       const write = this.client.put(key).value(value);
@@ -177,10 +225,37 @@ export class Registry extends EventEmitter<RegistryEvents> {
     });
   }
 
-  /** Registry writes run one at a time, so a re-grant never interleaves with a register/deregister. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => {});
+  /**
+   * Operations on one key run in call order; different keys run concurrently. A re-grant is
+   * exclusive: it waits for the operations already queued, and later ones wait for it.
+   */
+  private perKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const barrier = this.barrier;
+    const run = async () => {
+      await barrier;
+      return fn();
+    };
+    const prev = this.keyChains.get(key) ?? Promise.resolve();
+    const next = prev.then(run, run);
+    const settled = next.catch(() => {});
+    this.keyChains.set(key, settled);
+    this.inflight.add(settled);
+    void settled.then(() => {
+      this.inflight.delete(settled);
+      if (this.keyChains.get(key) === settled) this.keyChains.delete(key);
+    });
+    return next;
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const prevBarrier = this.barrier;
+    const pending = [...this.inflight];
+    const next = (async () => {
+      await prevBarrier;
+      await Promise.all(pending);
+      return fn();
+    })();
+    this.barrier = next.catch(() => {});
     return next;
   }
 
@@ -244,13 +319,13 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Grants a new lease and writes every owned key again under it. Throws when etcd is unreachable. */
   private regrant(): Promise<void> {
-    return this.serial(async () => {
+    return this.exclusive(async () => {
       if (this.state === "ok") this.state = "failing";
       const id = await this.grant();
       this.leaseId = id;
-      for (const [key, value] of this.owned) {
-        await this.client.put(key).value(value).lease(id).exec();
-      }
+      await Promise.all(
+        [...this.owned].map(([key, value]) => this.client.put(key).value(value).lease(id).exec()),
+      );
       this.lastOk = Date.now();
       this.state = "ok";
       this.log.info({ lease: id, keys: this.owned.size }, "new etcd lease granted; keys registered again");

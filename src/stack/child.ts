@@ -70,7 +70,9 @@ export class SupervisedChild {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 20_000} ms; see ${spec.logFile}`);
+    throw new Error(
+      `${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 20_000} ms; see ${spec.logFile}`,
+    );
   }
 
   private onExit(proc: ChildProcess, how: string): void {
@@ -79,7 +81,9 @@ export class SupervisedChild {
     const delay = Math.min(30_000, 250 * 2 ** Math.min(this.restarts, 7));
     this.logger.error({ child: this.spec.name, how, restartInMs: delay }, "child exited; restarting");
     this.restartTimer = setTimeout(() => {
-      this.launch().catch((e) => this.logger.error({ child: this.spec.name, err: (e as Error).message }, "restart failed"));
+      this.launch().catch((e) =>
+        this.logger.error({ child: this.spec.name, err: (e as Error).message }, "restart failed"),
+      );
     }, delay);
   }
 

@@ -15,7 +15,10 @@ const INSTALL: Record<string, string> = {
 
 export function which(bin: string): string | undefined {
   try {
-    return execFileSync("bash", ["-c", `command -v -- ${JSON.stringify(bin)}`], { encoding: "utf8" }).trim() || undefined;
+    return (
+      execFileSync("bash", ["-c", `command -v -- ${JSON.stringify(bin)}`], { encoding: "utf8" }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }

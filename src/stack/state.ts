@@ -28,9 +28,6 @@ export interface StatePaths {
   dir: string;
   etcdData: string;
   haproxyConfig: string;
-  runtimeSocket: string;
-  masterSocket: string;
-  statsPassword: string;
   stackFile: string;
   logDir: string;
 }
@@ -41,9 +38,6 @@ export function statePaths(dir: string = DEFAULT_STATE_DIR): StatePaths {
     dir: abs,
     etcdData: join(abs, "etcd"),
     haproxyConfig: join(abs, "haproxy.cfg"),
-    runtimeSocket: join(abs, "haproxy.sock"),
-    masterSocket: join(abs, "haproxy-master.sock"),
-    statsPassword: join(abs, "stats-password"),
     stackFile: join(abs, "stack.json"),
     logDir: join(abs, "logs"),
   };
@@ -70,7 +64,9 @@ export function readStackInfo(dir: string = DEFAULT_STATE_DIR): StackInfo | unde
   try {
     info = JSON.parse(readFileSync(paths.stackFile, "utf8")) as StackInfo;
   } catch (e) {
-    throw new Error(`${paths.stackFile} is not valid JSON (${(e as Error).message}); remove it and run \`hecd up\` again`);
+    throw new Error(
+      `${paths.stackFile} is not valid JSON (${(e as Error).message}); remove it and run \`hecd up\` again`,
+    );
   }
   return isAlive(info.pid) ? info : undefined;
 }

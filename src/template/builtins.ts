@@ -4,8 +4,11 @@
 // lazily by exec; their entries here only carry the signature.
 
 import {
+  GoComplex,
   assignable,
   basicKind,
+  capOf,
+  GO_CAP,
   canBeNil,
   convertInt,
   elemTypeOf,
@@ -77,6 +80,7 @@ export function isTrue(v: GoValue): boolean {
   }
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
+  if (v instanceof GoComplex) return v.real !== 0 || v.imag !== 0;
   if (v instanceof GoNumber) return v.value !== 0 && v.value !== 0n;
   return true;
 }
@@ -164,6 +168,13 @@ function unwrapIface(v: GoValue | IfaceArg): [GoValue, boolean] {
   return v instanceof IfaceArg ? [v.v, true] : [v, false];
 }
 
+/** Where a slice's elements beyond its length live (Go slices share their backing array). */
+const GO_BACKING: unique symbol = Symbol("goBacking");
+interface Backed {
+  [GO_CAP]?: number;
+  [GO_BACKING]?: { base: GoValue[]; off: number };
+}
+
 function slice(args: (GoValue | IfaceArg)[]): GoValue {
   const item = ii(unwrapIface(args[0])[0]);
   const indexes = args.slice(1);
@@ -175,7 +186,8 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
     if (indexes.length === 3) throw new GoError("cannot 3-index slice a string");
     cap = len = byteLength(item);
   } else if (Array.isArray(item)) {
-    cap = len = item.length;
+    len = item.length;
+    cap = capOf(item);
   } else {
     throw new GoError(`can't slice item of type ${typeOf(item)}`);
   }
@@ -188,9 +200,21 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
   if (indexes.length === 3 && idx[1]! > idx[2]!)
     throw new GoError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
   if (typeof item === "string") return byteSlice(item, idx[0]!, idx[1]!);
-  const out = item.slice(idx[0], idx[1]);
+  const out: GoValue[] = item.slice(idx[0], idx[1]);
+  // Elements between len and cap come from the backing array, or are zero values.
+  const back = (item as Backed)[GO_BACKING] ?? { base: item, off: 0 };
+  if (idx[1]! > len) {
+    const zero = zeroValue(elemTypeOf(item));
+    for (let i = Math.max(len, idx[0]!); i < idx[1]!; i++) {
+      const j = back.off + i;
+      out[i - idx[0]!] = j < back.base.length ? back.base[j] : zero;
+    }
+  }
   const tag = item[GO_TYPE];
-  return tag === undefined ? out : tagSlice(out, tag);
+  if (tag !== undefined) tagSlice(out, tag);
+  (out as Backed)[GO_CAP] = (indexes.length === 3 ? idx[2]! : cap) - idx[0]!;
+  (out as Backed)[GO_BACKING] = { base: back.base, off: back.off + idx[0]! };
+  return out;
 }
 
 function length(item: GoValue): GoValue {
@@ -276,6 +300,10 @@ function basicEqual(k: BasicKind, a: GoValue, b: GoValue): boolean {
     case "bool":
     case "string":
       return a === b;
+    case "complex":
+      return (
+        (a as GoComplex).real === (b as GoComplex).real && (a as GoComplex).imag === (b as GoComplex).imag
+      );
     default:
       return numericValue(a) === numericValue(b);
   }

@@ -2,7 +2,7 @@
 // the same Go signatures so text/template converts and checks arguments
 // the same way, and Go's results and error texts.
 import { statSync } from "node:fs";
-import { lookupIPSync, lookupSRVSync } from "./dns-sync.js";
+import { lookupIPSync, lookupSRVSync, type SrvRecord } from "./dns-sync.js";
 import { base as pathBase, dir as pathDir, BadPatternError } from "./gopath.js";
 import { decodeJSONAs, GoJSONError } from "./gojson.js";
 import { goSortSlice } from "./gosort.js";
@@ -98,9 +98,9 @@ function srvKey(r: NetSRV): string {
   return `${r.Target}${r.Port.value}${r.Priority.value}${r.Weight.value}`;
 }
 
-function lookupSRV(service: string, proto: string, name: string): GoSlice {
-  const target = service === "" && proto === "" ? name : `_${service}._${proto}.${name}`;
-  const recs = lookupSRVSync(target).map(
+/** Resolver records as Go's []*net.SRV, in confd's order (Target+Port+Priority+Weight as a string). */
+export function srvRecordsToGo(records: readonly SrvRecord[]): GoSlice {
+  const recs = records.map(
     (r) =>
       new NetSRV(
         r.name.endsWith(".") ? r.name : r.name + ".",
@@ -111,6 +111,12 @@ function lookupSRV(service: string, proto: string, name: string): GoSlice {
   );
   goSortSlice(recs, (a, b) => srvKey(a) < srvKey(b));
   return tagSlice(recs, "[]*net.SRV");
+}
+
+function lookupSRV(service: string, proto: string, name: string): GoSlice {
+  return srvRecordsToGo(
+    lookupSRVSync(service === "" && proto === "" ? name : `_${service}._${proto}.${name}`),
+  );
 }
 
 function reverseInPlace(v: GoValue): GoValue {

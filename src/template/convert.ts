@@ -221,3 +221,72 @@ export function numericValue(v: GoValue): bigint | number {
 export function isStruct(v: GoValue): v is GoStruct {
   return v instanceof GoStruct;
 }
+
+/**
+ * A slice's capacity, when it differs from its length. Go's `slice` builtin
+ * bounds its indexes by cap, so `slice x 0 4` on a 3-element slice decoded
+ * from JSON succeeds (cap 4) and shows a zero element.
+ */
+export const GO_CAP: unique symbol = Symbol("goCap");
+
+// Go 1.19 runtime size classes (bytes), for append's capacity rounding.
+const SIZE_CLASSES = [
+  8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 416,
+  448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200,
+  3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384,
+  18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
+];
+
+function roundUpSize(size: number): number {
+  if (size <= 32768) {
+    for (const c of SIZE_CLASSES) if (c >= size) return c;
+  }
+  return Math.ceil(size / 8192) * 8192;
+}
+
+const appendCapCache = new Map<number, number[]>();
+
+/** cap() of a slice built by appending n elements of elemSize bytes one at a time to an empty slice (Go 1.19 growslice). */
+export function appendCap(n: number, elemSize: number): number {
+  if (n === 0) return 0;
+  let caps = appendCapCache.get(elemSize);
+  if (caps === undefined) {
+    caps = [];
+    appendCapCache.set(elemSize, caps);
+  }
+  let cap = caps.length > 0 ? caps[caps.length - 1]! : 0;
+  while (cap < n) {
+    const need = cap + 1;
+    let newcap = cap;
+    const doublecap = cap + cap;
+    if (need > doublecap) newcap = need;
+    else if (cap < 256) newcap = doublecap;
+    else while (newcap < need) newcap += Math.floor((newcap + 768) / 4);
+    cap = Math.floor(roundUpSize(newcap * elemSize) / elemSize);
+    caps.push(cap);
+  }
+  for (const c of caps) if (c >= n) return c;
+  return cap;
+}
+
+/** cap() of a slice value: an explicit GO_CAP, else JSON-decoded []interface{} grows by append, else len. */
+export function capOf(arr: GoValue[]): number {
+  const c = (arr as { [GO_CAP]?: number })[GO_CAP];
+  if (c !== undefined) return c;
+  if ((arr as { [GO_TYPE]?: string })[GO_TYPE] === undefined) return appendCap(arr.length, 16);
+  return arr.length;
+}
+
+/** A complex128 (or complex64) value: GoNumber's value holds the real part. */
+export class GoComplex extends GoNumber {
+  constructor(
+    goType: string,
+    real: number,
+    readonly imag: number,
+  ) {
+    super(goType, real);
+  }
+  get real(): number {
+    return this.value as number;
+  }
+}

@@ -17,7 +17,15 @@ import {
   isTrue,
   truth,
 } from "./builtins.js";
-import { assignable, canBeNil, elemIsInterface, isEmptyInterface, kindOf, zeroValue } from "./convert.js";
+import {
+  GoComplex,
+  assignable,
+  canBeNil,
+  elemIsInterface,
+  isEmptyInterface,
+  kindOf,
+  zeroValue,
+} from "./convert.js";
 import { TemplateError } from "./errors.js";
 import { sprint, sprintf } from "./fmt.js";
 import type {
@@ -283,7 +291,9 @@ class State {
       }
     } else if (val !== undefined) {
       const shown = val instanceof GoStruct && val.pointer ? derefStruct(val) : val;
-      this.errorf(`range can't iterate over ${sprintf("%v", [shown])}`);
+      this.errorf(
+        `range can't iterate over ${shown instanceof GoComplex ? formatComplex(shown) : sprintf("%v", [shown])}`,
+      );
     }
     this.dotIface = savedIface;
     if (!iterated && r.elseList !== null) {
@@ -391,7 +401,7 @@ class State {
 
   idealConstant(c: NumberNode): GoValue {
     this.node = c;
-    if (c.isComplex) return new GoNumber("complex128", c.float64);
+    if (c.isComplex) return complexOf("complex128", c);
     if (c.isFloat && !isHexInt(c.text) && !isRuneInt(c.text) && hasFloatSyntax(c.text)) return c.float64;
     if (c.isInt) return c.int64;
     if (c.isUint) this.errorf(`${c.text} overflows int`);
@@ -635,7 +645,7 @@ class State {
         this.errorf(`expected bool; found ${nodeString(n)}`);
       // falls through
       case "complex":
-        if (n.type === "number" && n.isComplex) return new GoNumber(t, n.float64);
+        if (n.type === "number" && n.isComplex) return complexOf(t, n);
         this.errorf(`expected complex; found ${nodeString(n)}`);
       // falls through
       case "float":
@@ -696,8 +706,24 @@ class State {
     }
     if (isFuncValue(v)) this.errorf(`can't print ${nodeString(n)} of type ${v.goType}`);
     if (v instanceof GoStruct && v.pointer) v = derefStruct(v);
+    if (v instanceof GoComplex) {
+      this.write(formatComplex(v));
+      return;
+    }
     this.write(sprint([v]));
   }
+}
+
+function complexOf(typ: string, n: NumberNode): GoComplex {
+  const [re, im] = n.complex128 ?? [n.float64, 0];
+  return typ === "complex64"
+    ? new GoComplex(typ, Math.fround(re), Math.fround(im))
+    : new GoComplex(typ, re, im);
+}
+
+/** fmt's %v of a complex number: (real+imag i), each part as %g. */
+export function formatComplex(c: GoComplex): string {
+  return `(${sprintf("%g", [c.real])}${sprintf("%+g", [c.imag])}i)`;
 }
 
 function truncInt(typ: string, n: bigint): GoValue {

@@ -767,7 +767,7 @@ function argNumber(
 
 /**
  * The common case without flags, width or precision: only %s of strings, %d of ints and
- * %v of either, with exactly as many operands as verbs. Undefined when anything else appears.
+ * %v of strings, ints, floats and bools, with exactly as many operands as verbs. Undefined when anything else appears.
  */
 function simpleSprintf(format: string, args: readonly GoValue[]): string | undefined {
   let out = "";
@@ -787,6 +787,8 @@ function simpleSprintf(format: string, args: readonly GoValue[]): string | undef
     } else if (c === 118 /* v */) {
       if (typeof a === "string") piece = a;
       else if (typeof a === "bigint") piece = a.toString();
+      else if (typeof a === "number") piece = formatFloatV(a);
+      else if (typeof a === "boolean") piece = a ? "true" : "false";
       else return undefined;
     } else return undefined;
     out += format.slice(last, i) + piece;

@@ -5,7 +5,6 @@ import { TemplateError } from "./errors.js";
 import { Lexer, ItemType, type Item } from "./lex.js";
 import type {
   ActionNode,
-  BranchFields,
   ChainNode,
   CommandNode,
   ListNode,
@@ -956,8 +955,7 @@ class TreeParser {
       }
     }
     this.vars.length = nvars;
-    const b: BranchFields = { pos: pipe.pos, line: pipe.line, pipe, list, elseList };
-    return { type: context, ...b };
+    return { type: context, pos: pipe.pos, line: pipe.line, pipe, list, elseList };
   }
 
   private endControl(): EndOrElse {

@@ -1,11 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   defaultConfigOptions,
+  haproxyArgs,
   masterSocketPath,
   normalizeServers,
   renderConfig,
@@ -66,7 +74,7 @@ export async function startHaproxy(opts: StartHaproxyOptions = {}): Promise<Hapr
   writeFileSync(configPath, text, { mode: 0o600 });
   const masterSock = masterSocketPath(dir);
   let output = "";
-  const proc: ChildProcess = spawn(bin, ["-W", "-S", `${masterSock},mode,600`, "-f", configPath], {
+  const proc: ChildProcess = spawn(bin, haproxyArgs(dir, configPath), {
     stdio: ["ignore", "pipe", "pipe"],
   });
   proc.stdout?.on("data", (d) => (output += d));
@@ -176,7 +184,13 @@ export interface LoadResult {
  * `stop()` is called, `maxRequests` are sent or `maxMs` passes. A request fails on a
  * network error or a non-200 answer.
  */
-export function startLoad(opts: { port: number; concurrency: number; maxRequests: number; maxMs: number; keepAlive?: boolean }): {
+export function startLoad(opts: {
+  port: number;
+  concurrency: number;
+  maxRequests: number;
+  maxMs: number;
+  keepAlive?: boolean;
+}): {
   stop(): Promise<LoadResult>;
   done: Promise<LoadResult>;
   sent(): number;
@@ -188,18 +202,21 @@ export function startLoad(opts: { port: number; concurrency: number; maxRequests
   let stopped = false;
   const one = (): Promise<void> =>
     new Promise((resolve) => {
-      const req = request({ host: "127.0.0.1", port: opts.port, path: "/", agent, timeout: 10_000 }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          if (res.statusCode === 200) result.ok++;
-          else fail(`status ${res.statusCode}`);
-          resolve();
-        });
-        res.on("error", (e) => {
-          fail(e.message);
-          resolve();
-        });
-      });
+      const req = request(
+        { host: "127.0.0.1", port: opts.port, path: "/", agent, timeout: 10_000 },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (res.statusCode === 200) result.ok++;
+            else fail(`status ${res.statusCode}`);
+            resolve();
+          });
+          res.on("error", (e) => {
+            fail(e.message);
+            resolve();
+          });
+        },
+      );
       const fail = (why: string): void => {
         result.failed++;
         if (result.failures.length < 10) result.failures.push(why);

@@ -121,6 +121,28 @@ describe("etcd (v2 API) backend: watch", () => {
     expect(await w).toBe(idx);
   });
 
+  it("watching again from the revision a watch returned reports later changes only", async () => {
+    const snap = await backend.getValues(["/app/servers"]);
+    await put("/app/servers/c1", "1");
+    await put("/other/c", "unrelated");
+    await put("/app/servers/c2", "2");
+    const last = await put("/app/servers/c3", "3");
+    let since = snap.revision;
+    for (let i = 0; i < 5; i++) {
+      const ac = new AbortController();
+      const next = await within(backend.watch(["/app/servers"], since, ac.signal), 300);
+      ac.abort();
+      if (next === "pending") break;
+      expect(next).toBeGreaterThan(since);
+      since = next;
+    }
+    expect(since).toBe(last);
+    const w = backend.watch(["/app/servers"], since, new AbortController().signal);
+    expect(await within(w, 300)).toBe("pending");
+    const rev = await put("/app/servers/c4", "4");
+    expect(await w).toBe(rev);
+  });
+
   it("never misses a change made between the snapshot and the watch", async () => {
     const snap = await backend.getValues(["/app"]);
     const idx = await put("/app/servers/web1", "10.0.0.9:80");

@@ -55,7 +55,12 @@ describe("hecd run / stop / scale / ps across two Docker hosts", () => {
   it("stop deregisters, then stops and removes the container", async () => {
     const [victim] = await listManaged(hosts, { service: "web" });
     const key = `/app/servers/${victim!.name}`;
-    const stopped = await stopPlaced(await findByName(hosts, [victim!.name]), { hosts, registry, layout, graceMs: 100 });
+    const stopped = await stopPlaced(await findByName(hosts, [victim!.name]), {
+      hosts,
+      registry,
+      layout,
+      graceMs: 100,
+    });
     expect(stopped.map((s) => s.key)).toEqual([key]);
     expect((await registry.list("/app/servers")).has(key)).toBe(false);
     expect((await listManaged(hosts, { service: "web" })).map((p) => p.name)).not.toContain(victim!.name);
@@ -70,14 +75,16 @@ describe("hecd run / stop / scale / ps across two Docker hosts", () => {
     const down = await scaleService("web", 5, { hosts, registry, layout, graceMs: 50 });
     expect(new Set(down.stopped.map((s) => s.name))).toEqual(newest);
     expect(await listManaged(hosts, { service: "web", all: false })).toHaveLength(5);
-    expect([...(await registry.list("/app/servers")).keys()].filter((k) => newest.has(k.split("/").pop()!))).toEqual([]);
+    expect(
+      [...(await registry.list("/app/servers")).keys()].filter((k) => newest.has(k.split("/").pop()!)),
+    ).toEqual([]);
   });
 
   it("a missing image is a clear error and creates nothing", async () => {
     const before = (await listManaged(hosts)).length;
-    await expect(runContainers({ image: "no-such-image:9", replicas: 2, hosts, registry, layout })).rejects.toThrow(
-      /image no-such-image:9 is not present on Docker host\(s\) .*docker pull/,
-    );
+    await expect(
+      runContainers({ image: "no-such-image:9", replicas: 2, hosts, registry, layout }),
+    ).rejects.toThrow(/image no-such-image:9 is not present on Docker host\(s\) .*docker pull/);
     expect(await listManaged(hosts)).toHaveLength(before);
   });
 
@@ -98,10 +105,31 @@ describe("hecd run / stop / scale / ps across two Docker hosts", () => {
 
   it("the CLI runs and lists through the same library", async () => {
     const args = ["--import", "tsx", "src/cli/main.ts"];
-    const common = ["--etcd", etcd.endpoint, ...hosts.flatMap((h) => ["--docker-host", `${h.endpoint}@${h.address}`])];
-    const r = await run(process.execPath, [...args, "run", image, "--service", "cli", "--name", "cli-one", ...common]);
+    const common = [
+      "--etcd",
+      etcd.endpoint,
+      ...hosts.flatMap((h) => ["--docker-host", `${h.endpoint}@${h.address}`]),
+    ];
+    const r = await run(process.execPath, [
+      ...args,
+      "run",
+      image,
+      "--service",
+      "cli",
+      "--name",
+      "cli-one",
+      ...common,
+    ]);
     expect(r.stdout).toMatch(/^cli-one\t\S+\t127\.0\.0\.\d+:\d+\n$/);
-    const ps = await run(process.execPath, [...args, "ps", "--output", "json", "--service", "cli", ...common]);
+    const ps = await run(process.execPath, [
+      ...args,
+      "ps",
+      "--output",
+      "json",
+      "--service",
+      "cli",
+      ...common,
+    ]);
     const rows = JSON.parse(ps.stdout) as { name: string; registered: string }[];
     expect(rows).toEqual([expect.objectContaining({ name: "cli-one", registered: "yes" })]);
     const stop = await run(process.execPath, [...args, "stop", "cli-one", "--grace", "0", ...common]);

@@ -4,7 +4,13 @@ import { HaproxyController } from "../../src/haproxy/controller.js";
 import { startDriftRepair } from "../../src/haproxy/drift.js";
 import { seamlessReload } from "../../src/haproxy/reload.js";
 import type { Logger } from "../../src/haproxy/servers.js";
-import { startBackend, startHaproxy, startLoad, type HaproxyInstance, type TestBackend } from "../harness/haproxy.js";
+import {
+  startBackend,
+  startHaproxy,
+  startLoad,
+  type HaproxyInstance,
+  type TestBackend,
+} from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
 
 const check = { interMs: 200, fall: 2, rise: 1 };
@@ -34,7 +40,10 @@ describe("seamless reload through the master CLI", () => {
 
   beforeAll(async () => {
     for (const n of ["r1", "r2"]) backends.push(await startBackend(n));
-    hx = await startHaproxy({ options: { check }, servers: new Map(backends.map((b) => [b.name, b.address])) });
+    hx = await startHaproxy({
+      options: { check },
+      servers: new Map(backends.map((b) => [b.name, b.address])),
+    });
   });
   afterAll(async () => {
     await hx?.stop();
@@ -43,7 +52,13 @@ describe("seamless reload through the master CLI", () => {
 
   for (const keepAlive of [false, true]) {
     it(`keeps serving during reloads (${keepAlive ? "keep-alive" : "new connection per request"}): zero failed requests`, async () => {
-      const load = startLoad({ port: hx.port, concurrency: 8, maxRequests: 40_000, maxMs: 20_000, keepAlive });
+      const load = startLoad({
+        port: hx.port,
+        concurrency: 8,
+        maxRequests: 40_000,
+        maxMs: 20_000,
+        keepAlive,
+      });
       const pids: number[] = [await hx.workerPid()];
       await waitFor("load running", () => load.sent() > 200, 5000, 10);
       for (let i = 0; i < 3; i++) {
@@ -67,9 +82,9 @@ describe("seamless reload through the master CLI", () => {
     const good = readFileSync(hx.configPath, "utf8");
     writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
     try {
-      await expect(seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin })).rejects.toThrow(
-        /not reloading HAProxy.*haproxy -c/s,
-      );
+      await expect(
+        seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin }),
+      ).rejects.toThrow(/not reloading HAProxy.*haproxy -c/s);
     } finally {
       writeFileSync(hx.configPath, good);
     }
@@ -164,10 +179,14 @@ describe("controller: config file follows the live set; reload only when needed"
         ["c2", 0],
         ["c3", 0],
       ]);
-      await waitFor("both serve", async () => {
-        const s = await namesServed(hx.port, 4);
-        return s.size === 2 && s.has("c2") && s.has("c3") ? s : undefined;
-      }, 5000);
+      await waitFor(
+        "both serve",
+        async () => {
+          const s = await namesServed(hx.port, 4);
+          return s.size === 2 && s.has("c2") && s.has("c3") ? s : undefined;
+        },
+        5000,
+      );
     } finally {
       await drift.stop();
     }
@@ -188,10 +207,14 @@ describe("controller: config file follows the live set; reload only when needed"
     });
     try {
       await hx.runtime.setServerAddr("app", "c3", { ip: "127.0.0.1", port: backends[0]!.port, family: 4 });
-      await waitFor("drift loop repair", async () => {
-        const s = (await hx.runtime.showServersState("app")).find((x) => x.name === "c3");
-        return s?.port === backends[2]!.port ? s : undefined;
-      }, 5000);
+      await waitFor(
+        "drift loop repair",
+        async () => {
+          const s = (await hx.runtime.showServersState("app")).find((x) => x.name === "c3");
+          return s?.port === backends[2]!.port ? s : undefined;
+        },
+        5000,
+      );
       expect(log.lines.some((l) => l.startsWith("warn HAProxy drifted from etcd: re-address c3"))).toBe(true);
     } finally {
       await drift.stop();

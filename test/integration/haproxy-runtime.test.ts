@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyBackends, drainServer, type ApplyOptions } from "../../src/haproxy/apply.js";
 import { HaproxyCommandError } from "../../src/haproxy/runtime.js";
 import { serverNameFor } from "../../src/haproxy/names.js";
-import { startBackend, startHaproxy, type HaproxyInstance, type TestBackend } from "../harness/haproxy.js";
+import {
+  startBackend,
+  startHaproxy,
+  startLoad,
+  type HaproxyInstance,
+  type TestBackend,
+} from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
 
 const check = { interMs: 200, fall: 2, rise: 1 };
@@ -42,13 +48,29 @@ describe("HAProxy runtime API: servers change without a reload", () => {
   it("adds, re-addresses and removes servers with the worker pid unchanged", async () => {
     const [a, b, c, d] = backends as [TestBackend, TestBackend, TestBackend, TestBackend];
     const worker = await hx.workerPid();
-    const r1 = await applyBackends(hx.runtime, "app", new Map([["alpha", a.address], ["beta", b.address]]), opts());
+    const r1 = await applyBackends(
+      hx.runtime,
+      "app",
+      new Map([
+        ["alpha", a.address],
+        ["beta", b.address],
+      ]),
+      opts(),
+    );
     expect(r1.added.sort()).toEqual(["alpha", "beta"]);
     expect(r1.failed).toEqual([]);
     expect(await namesServed(hx.port, 6)).toEqual(new Set(["alpha", "beta"]));
 
     // "beta" now points at the gamma process: re-address, not remove+add.
-    const r2 = await applyBackends(hx.runtime, "app", new Map([["alpha", a.address], ["beta", c.address]]), opts());
+    const r2 = await applyBackends(
+      hx.runtime,
+      "app",
+      new Map([
+        ["alpha", a.address],
+        ["beta", c.address],
+      ]),
+      opts(),
+    );
     expect(r2.readdressed).toEqual([{ name: "beta", from: b.address, to: c.address }]);
     expect(r2.added).toEqual([]);
     expect(await namesServed(hx.port, 6)).toEqual(new Set(["alpha", "gamma"]));
@@ -69,13 +91,25 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     const dead = await startBackend("dead");
     await dead.close(); // nothing listens on its port any more
     const live = backends[3]!;
-    await applyBackends(hx.runtime, "app", new Map([["delta", live.address], ["dead", dead.address]]), opts());
+    await applyBackends(
+      hx.runtime,
+      "app",
+      new Map([
+        ["delta", live.address],
+        ["dead", dead.address],
+      ]),
+      opts(),
+    );
     const state = (await hx.runtime.showServersState("app")).find((s) => s.name === "dead")!;
     expect(state.checkState & 0x04).toBe(0x04); // CHK_ST_ENABLED
-    await waitFor("dead server DOWN", async () => {
-      const row = (await hx.runtime.showStat()).find((r) => r.pxname === "app" && r.svname === "dead");
-      return row?.status.startsWith("DOWN") ? row : undefined;
-    }, 5000);
+    await waitFor(
+      "dead server DOWN",
+      async () => {
+        const row = (await hx.runtime.showStat()).find((r) => r.pxname === "app" && r.svname === "dead");
+        return row?.status.startsWith("DOWN") ? row : undefined;
+      },
+      5000,
+    );
     // Traffic keeps going to the live one only.
     expect(await namesServed(hx.port, 6)).toEqual(new Set(["delta"]));
     await applyBackends(hx.runtime, "app", new Map([["delta", live.address]]), opts());
@@ -86,9 +120,19 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     try {
       await applyBackends(hx.runtime, "app", new Map([["slow", slow.address]]), opts());
       const inflight = get(hx.port, "/slow?ms=1500");
-      await waitFor("session on slow", async () => ((await hx.runtime.serverLoad("app", "slow"))?.scur ?? 0) > 0, 3000, 10);
+      await waitFor(
+        "session on slow",
+        async () => ((await hx.runtime.serverLoad("app", "slow"))?.scur ?? 0) > 0,
+        3000,
+        10,
+      );
       const started = Date.now();
-      const report = await applyBackends(hx.runtime, "app", new Map([["delta", backends[3]!.address]]), opts());
+      const report = await applyBackends(
+        hx.runtime,
+        "app",
+        new Map([["delta", backends[3]!.address]]),
+        opts(),
+      );
       const waited = Date.now() - started;
       const response = await inflight;
       expect(response).toEqual({ status: 200, body: "slow" });
@@ -105,8 +149,16 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     const stuck = await startBackend("stuck");
     try {
       await applyBackends(hx.runtime, "app", new Map([["stuck", stuck.address]]), opts());
-      const inflight = get(hx.port, "/slow?ms=20000").catch((e: unknown) => ({ status: -1, body: String(e) }));
-      await waitFor("session on stuck", async () => ((await hx.runtime.serverLoad("app", "stuck"))?.scur ?? 0) > 0, 3000, 10);
+      const inflight = get(hx.port, "/slow?ms=20000").catch((e: unknown) => ({
+        status: -1,
+        body: String(e),
+      }));
+      await waitFor(
+        "session on stuck",
+        async () => ((await hx.runtime.serverLoad("app", "stuck"))?.scur ?? 0) > 0,
+        3000,
+        10,
+      );
       const r = await drainServer(hx.runtime, "app", "stuck", { timeoutMs: 300, pollMs: 25 });
       expect(r.forced).toBe(true);
       expect(r.lingering).toBe(1);
@@ -147,7 +199,11 @@ describe("HAProxy runtime API: servers change without a reload", () => {
   });
 
   it("batches commands in prompt mode and reaches the worker through the master CLI", async () => {
-    const answers = await hx.runtime.batch(["show servers state app", "set server app/nosuch state ready", "show info"]);
+    const answers = await hx.runtime.batch([
+      "show servers state app",
+      "set server app/nosuch state ready",
+      "show info",
+    ]);
     expect(answers).toHaveLength(3);
     expect(answers[0]).toMatch(/^1\n# be_id/);
     expect(answers[1]).toMatch(/No such server/);
@@ -210,4 +266,62 @@ describe("HAProxy facts this module relies on (2.6)", () => {
       await hx.stop();
     }
   });
+});
+
+describe("scale events under load", () => {
+  let hx: HaproxyInstance;
+  const pool: TestBackend[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < 6; i++) pool.push(await startBackend(`w${i}`));
+    // w0 and w1 are static servers from the config file (they keep idle server connections).
+    hx = await startHaproxy({
+      options: { check },
+      servers: new Map(pool.slice(0, 2).map((b) => [b.name, b.address])),
+    });
+  });
+  afterAll(async () => {
+    await hx?.stop();
+    await Promise.all(pool.map((b) => b.close()));
+  });
+
+  for (const keepAlive of [true, false]) {
+    it(`30 scale events (1..6 servers, static ones removed too) with zero failed requests (${keepAlive ? "keep-alive" : "close"})`, async () => {
+      const worker = await hx.workerPid();
+      const load = startLoad({
+        port: hx.port,
+        concurrency: 8,
+        maxRequests: 50_000,
+        maxMs: 30_000,
+        keepAlive,
+      });
+      const sizes = [6, 1, 4, 2, 5, 1, 3, 6, 2, 4];
+      let events = 0;
+      let forced = 0;
+      for (let round = 0; round < 3; round++) {
+        for (const n of sizes) {
+          // Rotate which backends are in the set so removals hit different servers.
+          const chosen = Array.from({ length: n }, (_, i) => pool[(i + round + events) % pool.length]!);
+          const r = await applyBackends(
+            hx.runtime,
+            "app",
+            new Map(chosen.map((b) => [b.name, b.address])),
+            opts(5000),
+          );
+          expect(r.failed).toEqual([]);
+          forced += r.removed.filter((x) => x.forced).length;
+          events++;
+          const at = load.sent();
+          await waitFor("requests between events", () => load.sent() > at + 30, 5000, 5);
+        }
+      }
+      const result = await load.stop();
+      expect(events).toBe(30);
+      expect(forced).toBe(0);
+      expect(result.failures).toEqual([]);
+      expect(result.failed).toBe(0);
+      expect(result.ok).toBeGreaterThan(900);
+      expect(await hx.workerPid()).toBe(worker);
+    });
+  }
 });

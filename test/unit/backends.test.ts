@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { EnvBackend, envNameForKey, envValues, keyForEnvName } from "../../src/backends/env.js";
 import { encodeKeyPath, flattenV2Node } from "../../src/backends/etcdv2.js";
@@ -228,5 +229,17 @@ describe("createBackend config errors", () => {
     await expect(createBackend({ backend: "etcd", nodes: [], password: "x" })).rejects.toThrow(
       /-password needs -username/,
     );
+    await expect(
+      createBackend({
+        backend: "etcdv3",
+        nodes: ["http://127.0.0.1:1"],
+        clientCaKeys: fileURLToPath(import.meta.url),
+      }),
+    ).rejects.toThrow(
+      /TLS files were given but every -node uses http .*use https:\/\/ nodes or -scheme https/,
+    );
+    await expect(
+      createBackend({ backend: "etcdv3", nodes: ["http://127.0.0.1:1", "https://127.0.0.1:2"] }),
+    ).rejects.toThrow(/mix of http and https/);
   });
 });

@@ -131,6 +131,12 @@ describe("processor modes", () => {
     expect(await done).toBe(0);
   });
 
+  it("-watch stops when aborted in the middle of a cycle", async () => {
+    const t = setup();
+    t.deps.onCycle = () => t.ac.abort();
+    expect(await runLoop([t.r], { kind: "watch" }, opts, t.deps)).toBe(0);
+  }, 5000);
+
   it("-watch keeps retrying after backend read errors", async () => {
     const t = setup();
     t.backend.failReads = 1;

@@ -158,6 +158,30 @@ const cases: ExecCase[] = [
   { t: '{{range gets "/app/servers/*"}}{{.Key.x}}{{end}}', kv: KV },
   { t: '{{range $i, $v := map "a" 1}}{{$i.x}}{{end}}' },
   { t: "{{range $i, $v := seq 1 2}}{{$i.x}}{{end}}" },
+  // complex constants (printed by exec; fmt's print/printf of complex is fmt's job)
+  { t: "{{1i}} {{0i}} {{2.5i}} {{1+2i}} {{-1-0.5i}} {{1e3i}}" },
+  { t: "{{if 0i}}t{{else}}f{{end}} {{if 1i}}t{{end}} {{not 0i}}" },
+  { t: "{{eq 1i 1i}} {{eq 1i 2i}} {{ne 1i 1i}}" },
+  { t: "{{lt 1i 2i}}" },
+  { t: "{{eq 1i 1}}" },
+  { t: "{{add 2i 1}}" },
+  { t: "{{add 0i 1}}" },
+  { t: '{{printf "%T" 1i}}' },
+  { t: "{{$c := 3i}}{{$c}}" },
+  { t: "{{range 1i}}{{end}}" },
+  { t: "{{index . 1i}}", data: [1] },
+  // slice bounds by cap: JSON-decoded []interface{} grows by append (cap 4 for 3 elements).
+  { t: "{{slice . 0 4}}|{{slice . 1 2 4}}|{{slice (slice . 1 2 3) 0 2}}", data: [1, 2, 3] },
+  { t: "{{slice (slice . 1 2 3) 0 3}}", data: [1, 2, 3] },
+  { t: "{{slice (index . 0) 0 4}}|{{range slice (index . 0) 0 4}}[{{.}}]{{end}}", data: [[1, 2, 3]] },
+  ...[1, 5, 9, 17, 257, 513, 849].flatMap((n) => {
+    const data = Array.from({ length: n }, (_, i) => i);
+    const cap = [1, 8, 16, 32, 512, 848, 1280][[1, 5, 9, 17, 257, 513, 849].indexOf(n)]!;
+    return [
+      { t: `{{len (slice . 0 ${cap})}}`, data },
+      { t: `{{len (slice . 0 ${cap + 1})}}`, data },
+    ];
+  }),
 ];
 
 let expected: Outcome[] = [];

@@ -69,6 +69,7 @@ export function registerDeploy(program: Command): void {
   common(
     program
       .command("run")
+      .summary("start containers spread over the Docker hosts and register them")
       .description(
         "Start containers with published ports, spread over the Docker hosts (fewest running first),\n" +
           "and register each in etcd as soon as it runs.\n\n" +
@@ -98,12 +99,15 @@ export function registerDeploy(program: Command): void {
             hosts: c.hosts,
             registry: c.registry,
             layout: c.layout,
-            onProgress: (l, i, n) => void (n > 1 && err(`[${i + 1}/${n}] ${l.name} on ${l.host} at ${l.address}\n`)),
+            onProgress: (l, i, n) =>
+              void (n > 1 && err(`[${i + 1}/${n}] ${l.name} on ${l.host} at ${l.address}\n`)),
           });
           for (const l of launched) process.stdout.write(`${l.name}\t${l.host}\t${l.address}\n`);
         } catch (e) {
           if (e instanceof RunError && e.launched.length > 0) {
-            err(`started before the failure (still running and registered): ${e.launched.map((l) => l.name).join(", ")}\n`);
+            err(
+              `started before the failure (still running and registered): ${e.launched.map((l) => l.name).join(", ")}\n`,
+            );
           }
           throw e;
         }
@@ -114,20 +118,29 @@ export function registerDeploy(program: Command): void {
   common(
     program
       .command("stop")
+      .summary("deregister, drain, then stop and remove containers")
       .description(
         "Deregister containers, let the load balancer drain them, then stop and remove them.\n\n" +
           "Examples: hecd stop web-1a2b3c   |   hecd stop --service web",
       )
       .argument("[names...]", "container names or id prefixes")
       .option("--service <name>", "stop every container of this service")
-      .option("--grace <ms>", "wait this long for draining when no HAProxy of a stack is known", wholeNumber("--grace", 0), 2000)
+      .option(
+        "--grace <ms>",
+        "wait this long for draining when no HAProxy of a stack is known",
+        wholeNumber("--grace", 0),
+        2000,
+      )
       .option("--keep", "keep the stopped containers (default: remove them)"),
   ).action(
     action("stop", async (names: string[], o: CommonOptions & StopCli) => {
-      if (names.length === 0 && !o.service) throw new Error("name containers to stop, or pass --service NAME");
+      if (names.length === 0 && !o.service)
+        throw new Error("name containers to stop, or pass --service NAME");
       await withCluster(o, async (c) => {
         const targets =
-          names.length > 0 ? await findByName(c.hosts, names) : await listManaged(c.hosts, { service: o.service });
+          names.length > 0
+            ? await findByName(c.hosts, names)
+            : await listManaged(c.hosts, { service: o.service });
         const stopped = await stopPlaced(targets, {
           ...c,
           graceMs: o.grace,
@@ -142,6 +155,7 @@ export function registerDeploy(program: Command): void {
   common(
     program
       .command("scale")
+      .summary("scale a service up or down to N containers")
       .description(
         "Scale a service to N running containers: up copies the newest replica's settings,\n" +
           "down drains and stops the newest first.\n\nExample: hecd scale web 6",
@@ -166,9 +180,13 @@ export function registerDeploy(program: Command): void {
   common(
     program
       .command("ps")
-      .description("List hecd-managed containers on every host, with their address and whether etcd has them.")
+      .description(
+        "List hecd-managed containers on every host, with their address and whether etcd has them.",
+      )
       .option("--service <name>", "only this service")
-      .addOption(new Option("--output <format>", "table or json").choices(["table", "json"]).default("table")),
+      .addOption(
+        new Option("--output <format>", "table or json").choices(["table", "json"]).default("table"),
+      ),
   ).action(
     action("ps", async (o: CommonOptions & { service?: string; output: "table" | "json" }) => {
       await withCluster(o, async (c) => {

@@ -1,3 +1,105 @@
-import type { Command } from "commander";
+// hecd up: the whole stack on one machine (see src/stack/up.ts).
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { DEMO_SERVICE, startStack } from "../../stack/up.js";
+import { DEFAULT_STATE_DIR } from "../../stack/state.js";
+import { action, collect, logLevelOption, wholeNumber } from "../options.js";
 
-export function registerUp(_program: Command): void {}
+interface UpCli {
+  stateDir: string;
+  port: number;
+  bind: string;
+  etcd: string[];
+  dockerHost?: string;
+  hostIp?: string;
+  prefix?: string;
+  ttl: number;
+  demo?: number | true;
+  logLevel: string;
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command("up")
+    .summary("run the whole stack on this machine (etcd, HAProxy, agent, sync); --demo adds a web service")
+    .description(
+      "Run the whole stack on this machine: etcd, HAProxy (master-worker, runtime API), the agent for\n" +
+        "the local Docker engine, and the etcd -> HAProxy sync. Ctrl-C stops all of it.\n\n" +
+        "Examples:\n" +
+        "  hecd up --demo 3              # plus 3 replicas of a tiny demo web service\n" +
+        "  hecd scale web 6              # from another shell, in the same directory\n" +
+        "  hecd up --etcd http://10.0.0.2:2379 --port 80",
+    )
+    .option("--state-dir <dir>", "where the stack keeps its data, sockets and secrets", DEFAULT_STATE_DIR)
+    .option("--port <port>", "HAProxy frontend port", wholeNumber("--port", 1), 8080)
+    .option("--bind <address>", "HAProxy frontend address (* for all)", "*")
+    .option("--etcd <url>", "use this etcd (repeatable) instead of starting one", collect, [])
+    .option(
+      "--docker-host <url>",
+      "Docker engine: unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)",
+    )
+    .option("--host-ip <ip>", "address registered for containers' published ports (default 127.0.0.1)")
+    .option("--prefix <path>", "etcd key prefix of the servers", "/app/servers")
+    .option("--ttl <seconds>", "lease TTL of registrations", wholeNumber("--ttl", 2), 15)
+    .addOption(
+      new Option(
+        "--demo [replicas]",
+        `also run the demo web service (service "${DEMO_SERVICE}", default 3 replicas)`,
+      ).argParser(wholeNumber("--demo", 1)),
+    )
+    .addOption(logLevelOption())
+    .action(
+      action("up", async (o: UpCli) => {
+        const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
+        let stopping: Promise<void> | undefined;
+        let stopFn: (() => Promise<void>) | undefined;
+        const onSignal = (sig: string): void => {
+          if (stopping) return;
+          log.info({ signal: sig }, "stopping the stack");
+          stopping = (stopFn ?? (async () => {}))().finally(() => process.exit(process.exitCode ?? 0));
+        };
+        process.on("SIGINT", () => onSignal("SIGINT"));
+        process.on("SIGTERM", () => onSignal("SIGTERM"));
+        const stack = await startStack({
+          stateDir: o.stateDir,
+          port: o.port,
+          bind: o.bind,
+          etcd: o.etcd,
+          dockerHost: o.dockerHost,
+          hostIp: o.hostIp,
+          prefix: o.prefix,
+          ttlSeconds: o.ttl,
+          demo: o.demo === true ? 3 : o.demo,
+          logger: log,
+        });
+        stopFn = stack.stop;
+        if (stopping) return;
+        const out: string[] = [
+          "hecd stack is up.",
+          `  service URL:  ${stack.info.haproxy.url}`,
+          `  stats page:   ${stack.info.haproxy.statsUrl}  (user ${stack.statsUser})`,
+          stack.passwordCreated
+            ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
+            : `  stats password: stored in ${stack.passwordFile}`,
+          `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
+          `  state dir:    ${o.stateDir}`,
+        ];
+        if (stack.demo.length > 0) {
+          out.push(
+            `  demo service "${DEMO_SERVICE}": ${stack.demo.map((d) => `${d.name} (${d.address})`).join(", ")}`,
+          );
+          out.push(
+            "",
+            "Try:",
+            `  curl ${stack.info.haproxy.url}`,
+            `  hecd ps${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+            `  hecd scale ${DEMO_SERVICE} 6${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+            `  hecd stop --service ${DEMO_SERVICE}${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+          );
+        }
+        out.push("", "Press Ctrl-C to stop everything.");
+        process.stdout.write(out.join("\n") + "\n");
+        await new Promise<void>(() => {});
+      }),
+    );
+}
