@@ -52,11 +52,11 @@ export function registerUp(program: Command): void {
       action("up", async (o: UpCli) => {
         const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
         let stopping: Promise<void> | undefined;
-        let stopFn: (() => Promise<void>) | undefined;
+        const running: { stop?: () => Promise<void> } = {};
         const onSignal = (sig: string): void => {
           if (stopping) return;
           log.info({ signal: sig }, "stopping the stack");
-          stopping = (stopFn ?? (async () => {}))().finally(() => process.exit(process.exitCode ?? 0));
+          stopping = (running.stop ?? (async () => {}))().finally(() => process.exit(process.exitCode ?? 0));
         };
         process.on("SIGINT", () => onSignal("SIGINT"));
         process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -72,7 +72,7 @@ export function registerUp(program: Command): void {
           demo: o.demo === true ? 3 : o.demo,
           logger: log,
         });
-        stopFn = stack.stop;
+        running.stop = stack.stop;
         if (stopping) return;
         const out: string[] = [
           "hecd stack is up.",
