@@ -70,7 +70,7 @@ export class MasterCli {
     this.timeoutMs = opts.timeoutMs ?? 5000;
   }
 
-  raw(command: string): Promise<string> {
+  async raw(command: string): Promise<string> {
     if (command.includes("\n") || command.includes(";")) {
       throw new Error(
         `refusing to send a command with a newline or ";" to the HAProxy master CLI: ${JSON.stringify(command)}`,

@@ -76,7 +76,7 @@ export class RuntimeApi {
   }
 
   /** Sends one command and returns HAProxy's raw answer (no error detection). */
-  raw(command: string): Promise<string> {
+  async raw(command: string): Promise<string> {
     if (command.includes("\n") || command.includes(";")) {
       throw new Error(
         `refusing to send a command with a newline or ";" to HAProxy: ${JSON.stringify(command)}`,
@@ -96,7 +96,7 @@ export class RuntimeApi {
    * Sends the commands in order on one connection in prompt mode and returns each answer.
    * Error detection is the caller's, per answer.
    */
-  batch(commands: readonly string[]): Promise<string[]> {
+  async batch(commands: readonly string[]): Promise<string[]> {
     for (const c of commands) {
       if (c.includes("\n") || c.includes(";")) {
         throw new Error(`refusing to send a command with a newline or ";" to HAProxy: ${JSON.stringify(c)}`);

@@ -194,17 +194,18 @@ export class Registry extends EventEmitter<RegistryEvents> {
       const chunk = todo.slice(i, i + BATCH);
       const done = await this.exclusive(async () => {
         if (this.state === "closed") throw new Error("registry is closed");
-        const txn = this.client.if(chunk[0]!.key, "Create", ">", -1);
-        const puts = chunk.map((it) => {
+        const lease = this.leaseId;
+        const success = chunk.map((it) => {
           this.owned.set(it.key, it.address);
-          const w = this.client.put(it.key).value(it.address);
-          if (this.leaseId !== "0") w.lease(this.leaseId);
-          return w;
+          return {
+            request_put: {
+              key: Buffer.from(it.key),
+              value: Buffer.from(it.address),
+              ...(lease !== "0" ? { lease } : {}),
+            },
+          };
         });
-        await txn
-          .then(...puts)
-          .else(...puts)
-          .commit();
+        await this.client.kv.txn({ compare: [], success, failure: [] });
         return chunk.map((it) => it.key);
       });
       written.push(...done);

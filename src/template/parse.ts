@@ -1024,26 +1024,24 @@ class TreeParser {
     const node = this.term();
     if (node === null) return null;
     if (this.peek().typ !== ItemType.Field) return node;
-    const chain: ChainNode = { type: "chain", pos: this.peek().pos, node, field: [] };
-    while (this.peek().typ === ItemType.Field) {
-      const f = this.next().val.slice(1);
-      chain.field.push(f);
+    const pos = this.peek().pos;
+    if (node.type === "field" || node.type === "variable") {
+      // Go builds a chain and re-parses its String(); appending to the fresh ident array is the same.
+      while (this.peek().typ === ItemType.Field) node.ident.push(this.next().val.slice(1));
+      node.pos = pos;
+      return node;
     }
+    const chain: ChainNode = { type: "chain", pos, node, field: [] };
+    while (this.peek().typ === ItemType.Field) chain.field.push(this.next().val.slice(1));
     switch (node.type) {
-      case "field":
-        return { type: "field", pos: chain.pos, ident: node.ident.concat(chain.field) };
-      case "variable":
-        return { type: "variable", pos: chain.pos, ident: node.ident.concat(chain.field) };
       case "bool":
       case "string":
       case "number":
       case "nil":
       case "dot":
         this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
-      // falls through: errorf never returns
-      default:
-        return chain;
     }
+    return chain;
   }
 
   private term(): Node | null {

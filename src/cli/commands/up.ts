@@ -51,16 +51,7 @@ export function registerUp(program: Command): void {
     .action(
       action("up", async (o: UpCli) => {
         const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
-        let stopping: Promise<void> | undefined;
-        const running: { stop?: () => Promise<void> } = {};
-        const onSignal = (sig: string): void => {
-          if (stopping) return;
-          log.info({ signal: sig }, "stopping the stack");
-          stopping = (running.stop ?? (async () => {}))().finally(() => process.exit(process.exitCode ?? 0));
-        };
-        process.on("SIGINT", () => onSignal("SIGINT"));
-        process.on("SIGTERM", () => onSignal("SIGTERM"));
-        const stack = await startStack({
+        const starting = startStack({
           stateDir: o.stateDir,
           port: o.port,
           bind: o.bind,
@@ -72,7 +63,22 @@ export function registerUp(program: Command): void {
           demo: o.demo === true ? 3 : o.demo,
           logger: log,
         });
-        running.stop = stack.stop;
+        let stopping = false;
+        const onSignal = (sig: string): void => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal: sig }, "stopping the stack");
+          // A signal during start-up waits for it, so nothing it started is left behind.
+          void starting
+            .then(
+              (s) => s.stop(),
+              () => undefined,
+            )
+            .finally(() => process.exit(process.exitCode ?? 0));
+        };
+        process.on("SIGINT", () => onSignal("SIGINT"));
+        process.on("SIGTERM", () => onSignal("SIGTERM"));
+        const stack = await starting;
         if (stopping) return;
         const out: string[] = [
           "hecd stack is up.",
