@@ -2,7 +2,7 @@
 # Installs what hecd and its test suite need on a Debian machine (run as root).
 # Safe to run again: only missing packages are installed.
 set -euo pipefail
-pkgs=(etcd-server etcd-client haproxy haproxy-doc docker.io golang-go wrk hyperfine busybox-static iproute2 iptables)
+pkgs=(etcd-server etcd-client haproxy haproxy-doc docker.io golang-go wrk hyperfine busybox-static iproute2 iptables openssl tar procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -194,7 +194,8 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     const err = await hx.runtime.delServer("app", "delta").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HaproxyCommandError);
     expect((err as HaproxyCommandError).output).toMatch(/maintenance/);
-    expect(() => hx.runtime.raw("show info; show stat")).toThrow(/refusing/);
+    await expect(hx.runtime.raw("show info; show stat")).rejects.toThrow(/refusing/);
+    await expect(hx.master.raw("reload\nshow proc")).rejects.toThrow(/refusing/);
     await expect(hx.runtime.delServer("app", "a b")).rejects.toThrow(/refusing to send server name/);
   });
 
