@@ -1,6 +1,7 @@
 // (2) A burst of 1,000 puts in watch mode: renders and reloads with -wait 50ms:500ms,
 // and without -wait for comparison.
 import { readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { startEtcd } from "../test/harness/etcd.js";
@@ -78,6 +79,11 @@ try {
       `| ${name} | ${r.burstMs.toFixed(0)} ms | ${(r.settledMs - r.burstMs).toFixed(0)} ms | ${r.cycles} | ${r.reloads} |`,
     );
   }
+  console.log(
+    `\nLoad average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")} on ${cpus().length} CPUs.`,
+  );
   console.log(`\n${PUTS} puts, ${CONCURRENCY} in flight at a time, each a new key under the watched prefix.`);
 } finally {
   client.close();

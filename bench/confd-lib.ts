@@ -19,13 +19,35 @@ export function buildHecd(): { main: string; cleanup: () => void } {
     },
   );
   // tsc still emits on type errors elsewhere in the tree (other work in progress); confd must have built.
-  if (!existsSync(join(out, "cli/main.js")) || !existsSync(join(out, "confd/main.js")))
-    throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  if (!existsSync(join(out, "confd/main.js"))) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
   if (r.status !== 0)
     process.stderr.write(`note: tsc reported type errors outside confd; using the emitted JS anyway\n`);
   writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
   symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
-  return { main: join(out, "cli/main.js"), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  // The full CLI imports every command; while other commands are mid-change it may not load,
+  // so the benchmarks run an entry with exactly what `hecd confd` does (src/cli/commands/confd.ts).
+  const entry = join(root, "confd-entry.js");
+  writeFileSync(
+    entry,
+    [
+      'import { createBackend } from "./dist/backends/index.js";',
+      'import { runConfd } from "./dist/confd/main.js";',
+      "const args = process.argv.slice(2);",
+      'if (args[0] === "confd") args.shift();',
+      "const ac = new AbortController();",
+      'process.once("SIGTERM", () => ac.abort());',
+      'process.once("SIGINT", () => ac.abort());',
+      "process.exitCode = await runConfd(args, {",
+      "  env: process.env,",
+      "  stdout: (t) => process.stdout.write(t),",
+      "  stderr: (t) => process.stderr.write(t),",
+      "  signal: ac.signal,",
+      "  createBackend,",
+      "});",
+      "",
+    ].join("\n"),
+  );
+  return { main: entry, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 export function makeConfdir(toml: string, tmpl: string): string {

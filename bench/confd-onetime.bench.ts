@@ -2,6 +2,7 @@
 // time and peak RSS (from /usr/bin/time -v), for a first write and for an in-sync run.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { startEtcd } from "../test/harness/etcd.js";
@@ -77,7 +78,12 @@ try {
     `| in sync (dest unchanged) | ${median(inSync.map((r) => r.wallS)).toFixed(2)} s | ${median(inSync.map((r) => r.maxRssMb)).toFixed(0)} MB |`,
   );
   console.log(
-    `| \`hecd confd -version\` (startup floor) | ${base.wallS.toFixed(2)} s | ${base.maxRssMb.toFixed(0)} MB |`,
+    `| \`-version\` (startup floor) | ${base.wallS.toFixed(2)} s | ${base.maxRssMb.toFixed(0)} MB |`,
+  );
+  console.log(
+    `\nLoad average at the end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")} on ${cpus().length} CPUs.`,
   );
   console.log(
     `\nTemplate: examples/haproxy/templates/haproxy.cfg.tmpl; dest ${(readFileSync(dest).length / 1024).toFixed(0)} KiB.`,

@@ -16,6 +16,7 @@ import {
 } from "../registry/keys.js";
 import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
 import { Registry } from "../registry/registry.js";
+import { UnreachableError } from "../registry/errors.js";
 import { decide, normalizePortSpec, type Layout, type LayoutConfig, type Registration } from "./container.js";
 import { DockerEventStream, type ContainerEvent } from "./events.js";
 
@@ -93,7 +94,11 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   try {
     await docker.ping();
   } catch (e) {
-    throw new Error(`cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`, { cause: e });
+    throw new UnreachableError(
+      "docker",
+      `cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const { hostIp, source } = await resolveHostIp(docker, opts.hostIp);
   if (hostIp) log.info({ hostIp, source }, "host IP");
@@ -311,26 +316,29 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     }
   };
 
-  let dockerDownCleared = false;
+  let dockerDownLogged = false;
   let initialResync: Promise<void> | undefined;
   const events = new DockerEventStream(
     docker,
     {
       onEvent,
       onConnected: (first) => {
-        dockerDownCleared = false;
+        if (dockerDownLogged) log.info("docker reachable again");
+        dockerDownLogged = false;
         if (!first) log.info("docker event stream reconnected");
         const p = requestResync(first ? "start" : "docker reconnected");
         if (first) initialResync = p;
       },
       onDown: (downMs) => {
-        // Without a daemon its containers are not serving; drop them after one TTL.
-        if (dockerDownCleared || downMs < ttl * 1000) return;
-        dockerDownCleared = true;
-        void enqueue("docker down", async () => {
-          for (const id of [...byId.keys()]) await remove(id, "docker unreachable");
-          await publishHost();
-        });
+        // The keys stay: a hung or restarting dockerd does not stop containers from serving
+        // (docker-proxy and the shims keep running), and the resync on reconnect removes the
+        // ones that did die. The load balancer's health checks cover the gap.
+        if (dockerDownLogged || downMs < ttl * 1000) return;
+        dockerDownLogged = true;
+        log.error(
+          { downMs, keptKeys: byId.size },
+          "docker unreachable; keeping this host's keys until it answers",
+        );
       },
     },
     log,

@@ -45,6 +45,12 @@ export function parseEvent(raw: RawEvent): ContainerEvent | undefined {
   return { action, id, attributes: raw.Actor?.Attributes ?? {}, timeMs };
 }
 
+function destroyStream(s: NodeJS.ReadableStream): void {
+  const d = s as NodeJS.ReadableStream & { destroy?: () => void };
+  d.on("error", () => {});
+  d.destroy?.();
+}
+
 /** Keeps a container event subscription alive until stop(). */
 export class DockerEventStream {
   private stream: NodeJS.ReadableStream | undefined;
@@ -93,9 +99,23 @@ export class DockerEventStream {
   }
 
   private async connect(): Promise<void> {
-    const stream = await this.docker.getEvents({ filters: { type: ["container"] } });
+    // A hung daemon accepts the connection and never answers: give up after pingTimeoutMs.
+    let timedOut = false;
+    const pending = this.docker.getEvents({ filters: { type: ["container"] } });
+    const stream = await Promise.race([
+      pending,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => {
+          timedOut = true;
+          reject(new Error(`no answer to the events request within ${this.pingTimeoutMs} ms`));
+        }, this.pingTimeoutMs).unref(),
+      ),
+    ]).catch((e: Error) => {
+      if (timedOut) void pending.then(destroyStream, () => {});
+      throw e;
+    });
     if (this.stopped) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      destroyStream(stream);
       return;
     }
     this.stream = stream;

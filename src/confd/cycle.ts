@@ -127,117 +127,139 @@ export async function runCycle(
   deps: CycleDeps,
   trigger?: KeyChanges,
 ): Promise<CycleReport> {
-  const { log } = deps;
   const prepared = new Map<TemplateResource, Prepared>();
   for (const r of resources) prepared.set(r, await prepare(r, snapshot, opts, deps));
+  for (const p of prepared.values()) {
+    if (p.state === "failed") deps.log.error({ resource: p.resource.file, dest: p.resource.dest }, p.reason!);
+  }
   const outcomes: Outcome[] = [];
   let reloads = 0;
-  const discard = async (p: Prepared) => {
-    if (p.stage && !opts.keepStageFile) await removeStage(p.stage);
-  };
-
   for (const group of groupByReload(resources)) {
     const members = group.members.map((r) => prepared.get(r)!);
-    for (const m of members) {
-      if (m.state === "failed")
-        log.error({ resource: m.resource.file, dest: m.resource.dest }, m.reason ?? "failed");
-    }
     if (opts.noop) {
-      for (const m of members) {
-        const status: OutcomeStatus =
-          m.state === "failed" ? "failed" : m.state === "changed" ? "would-update" : "in-sync";
-        if (status === "would-update")
-          log.warn(
-            { dest: m.resource.dest, changes: m.changes },
-            "noop mode: dest would change but is not modified",
-          );
-        outcomes.push({
-          resource: m.resource,
-          status,
-          ...(m.reason ? { reason: m.reason } : {}),
-          ...(m.changes ? { changes: m.changes } : {}),
-        });
-      }
+      outcomes.push(...members.map((m) => noopOutcome(m, deps.log)));
       continue;
     }
-    const decision = decideGroup(
-      members.map((m) => ({ file: m.resource.file, state: m.state })),
-      group.reloadCmd,
-      opts.syncOnly,
+    const settled = await settleGroup(group.reloadCmd, members, opts, deps, trigger);
+    outcomes.push(...settled.outcomes);
+    if (settled.reloaded) reloads++;
+  }
+  const renders = [...prepared.values()].filter((p) => p.renderMs !== undefined).length;
+  return {
+    outcomes,
+    renders,
+    reloads,
+    failed: outcomes.some((o) => o.status === "failed" || o.status === "held"),
+  };
+}
+
+function noopOutcome(m: Prepared, log: Logger): Outcome {
+  const status: OutcomeStatus =
+    m.state === "failed" ? "failed" : m.state === "changed" ? "would-update" : "in-sync";
+  if (status === "would-update") {
+    log.warn(
+      { dest: m.resource.dest, changes: m.changes },
+      "noop mode: dest would change but is not modified",
     );
-    if (decision.action !== "apply") {
-      for (const m of members) {
-        await discard(m);
-        if (m.state === "failed")
-          outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
-        else if (m.state === "changed") {
-          const reason = `not applied: ${decision.action === "hold" ? decision.because.join(", ") : ""} failed and shares reload_cmd`;
-          log.warn({ dest: m.resource.dest }, reason);
-          outcomes.push({ resource: m.resource, status: "held", reason });
-        } else outcomes.push({ resource: m.resource, status: "in-sync" });
-      }
+  }
+  return {
+    resource: m.resource,
+    status,
+    ...(m.reason ? { reason: m.reason } : {}),
+    ...(m.changes ? { changes: m.changes } : {}),
+  };
+}
+
+/** Every member as it stands, with changed ones held back for `why`; no stage file survives. */
+async function holdAll(
+  members: Prepared[],
+  why: string,
+  opts: CycleOptions,
+  log: Logger,
+): Promise<Outcome[]> {
+  const out: Outcome[] = [];
+  for (const m of members) {
+    await discard(m, opts);
+    if (m.state === "failed") out.push({ resource: m.resource, status: "failed", reason: m.reason! });
+    else if (m.state === "changed") {
+      const reason = `not applied: ${why}`;
+      log.warn({ dest: m.resource.dest }, reason);
+      out.push({ resource: m.resource, status: "held", reason });
+    } else out.push({ resource: m.resource, status: "in-sync" });
+  }
+  return out;
+}
+
+async function discard(p: Prepared, opts: CycleOptions): Promise<void> {
+  if (p.stage && !opts.keepStageFile) await removeStage(p.stage);
+}
+
+/** Runs check_cmd on each changed member's stage file; marks and returns the first failure. */
+async function checkAll(changed: Prepared[], deps: CycleDeps): Promise<Prepared | undefined> {
+  for (const m of changed) {
+    if (!m.resource.checkCmd) continue;
+    let cmd: string;
+    try {
+      cmd = deps.renderCmd(m.resource.checkCmd, m.stage!);
+    } catch (e) {
+      m.state = "failed";
+      m.reason = `check_cmd is not a valid template: ${(e as Error).message}`;
+      return m;
+    }
+    const res = await deps.run(cmd);
+    if (res.ok) {
+      deps.log.debug({ dest: m.resource.dest, cmd, ms: Math.round(res.ms) }, "check passed");
       continue;
     }
+    m.state = "failed";
+    m.reason = `check_cmd failed (exit ${res.status}): ${cmd}\n${res.output.trimEnd()}`;
+    deps.log.error({ dest: m.resource.dest, resource: m.resource.file }, m.reason);
+    return m;
+  }
+  return undefined;
+}
 
-    const changed = members.filter((m) => m.state === "changed");
-    let checkFailure: string | undefined;
-    if (!opts.syncOnly) {
-      for (const m of changed) {
-        const cmdText = m.resource.checkCmd;
-        if (!cmdText) continue;
-        let cmd: string;
-        try {
-          cmd = deps.renderCmd(cmdText, m.stage!);
-        } catch (e) {
-          m.state = "failed";
-          m.reason = `check_cmd is not a valid template: ${(e as Error).message}`;
-        }
-        if (m.state !== "failed") {
-          const res = await deps.run(cmd!);
-          if (res.ok) {
-            log.debug({ dest: m.resource.dest, cmd: cmd!, ms: Math.round(res.ms) }, "check passed");
-            continue;
-          }
-          m.state = "failed";
-          m.reason = `check_cmd failed (exit ${res.status}): ${cmd!}\n${res.output.trimEnd()}`;
-        }
-        log.error({ dest: m.resource.dest, resource: m.resource.file }, m.reason!);
-        checkFailure = m.resource.file;
-        break;
-      }
+/** One reload group: check every changed member, swap them all, reload once. */
+async function settleGroup(
+  reloadCmd: string | undefined,
+  members: Prepared[],
+  opts: CycleOptions,
+  deps: CycleDeps,
+  trigger: KeyChanges | undefined,
+): Promise<{ outcomes: Outcome[]; reloaded: boolean }> {
+  const { log } = deps;
+  const decision = decideGroup(
+    members.map((m) => ({ file: m.resource.file, state: m.state })),
+    reloadCmd,
+    opts.syncOnly,
+  );
+  if (decision.action === "nothing")
+    return { outcomes: await holdAll(members, "", opts, log), reloaded: false };
+  if (decision.action === "hold") {
+    const why = `${decision.because.join(", ")} failed and shares its reload_cmd`;
+    return { outcomes: await holdAll(members, why, opts, log), reloaded: false };
+  }
+  const changed = members.filter((m) => m.state === "changed");
+  if (!opts.syncOnly) {
+    const bad = await checkAll(changed, deps);
+    if (bad) {
+      const why = `the check of ${bad.resource.file} failed and it shares this reload_cmd`;
+      return { outcomes: await holdAll(members, why, opts, log), reloaded: false };
     }
-    if (checkFailure) {
-      for (const m of members) {
-        await discard(m);
-        if (m.state === "failed")
-          outcomes.push({ resource: m.resource, status: "failed", reason: m.reason! });
-        else if (m.state === "changed")
-          outcomes.push({
-            resource: m.resource,
-            status: "held",
-            reason: `not applied: check of ${checkFailure} failed and it shares reload_cmd`,
-          });
-        else outcomes.push({ resource: m.resource, status: "in-sync" });
-      }
-      continue;
-    }
+  }
 
-    let swapped = 0;
-    let swapError: string | undefined;
-    for (const m of members) {
-      if (m.state !== "changed") {
-        await discard(m);
-        outcomes.push({ resource: m.resource, status: "in-sync" });
-        continue;
-      }
-      if (swapError) {
-        await discard(m);
-        outcomes.push({ resource: m.resource, status: "held", reason: `not applied: ${swapError}` });
-        continue;
-      }
+  const outcomes: Outcome[] = [];
+  let swapError: string | undefined;
+  for (const m of members) {
+    if (m.state !== "changed") {
+      await discard(m, opts);
+      outcomes.push({ resource: m.resource, status: "in-sync" });
+    } else if (swapError) {
+      await discard(m, opts);
+      outcomes.push({ resource: m.resource, status: "held", reason: `not applied: ${swapError}` });
+    } else {
       try {
         await swapIn(m.stage!, m.resource.dest);
-        swapped++;
         const seen = trigger ? keysSeen(m.resource, trigger) : undefined;
         log.info(
           {
@@ -250,37 +272,29 @@ export async function runCycle(
         );
         outcomes.push({ resource: m.resource, status: "updated", changes: m.changes! });
       } catch (e) {
-        await discard(m);
+        await discard(m, opts);
         swapError = `cannot replace ${m.resource.dest}: ${(e as Error).message}`;
         log.error({ dest: m.resource.dest }, swapError);
         outcomes.push({ resource: m.resource, status: "failed", reason: swapError });
       }
     }
-    if (decision.reload && swapped > 0 && !swapError) {
-      const res = await deps.run(group.reloadCmd!);
-      reloads++;
-      if (res.ok) {
-        log.info(
-          { cmd: group.reloadCmd, ms: Math.round(res.ms), files: changed.map((m) => m.resource.dest) },
-          "reloaded",
-        );
-        if (res.output.trim() !== "")
-          log.debug({ cmd: group.reloadCmd, output: res.output.trimEnd() }, "reload_cmd output");
-      } else {
-        const reason = `reload_cmd failed (exit ${res.status}): ${group.reloadCmd}\n${res.output.trimEnd()}`;
-        log.error({ cmd: group.reloadCmd }, reason);
-        for (const o of outcomes)
-          if (changed.some((m) => m.resource === o.resource)) Object.assign(o, { status: "failed", reason });
-      }
-    }
   }
-  const renders = [...prepared.values()].filter((p) => p.renderMs !== undefined).length;
-  return {
-    outcomes,
-    renders,
-    reloads,
-    failed: outcomes.some((o) => o.status === "failed" || o.status === "held"),
-  };
+  if (!decision.reload || swapError) return { outcomes, reloaded: false };
+
+  const res = await deps.run(reloadCmd!);
+  if (res.ok) {
+    log.info(
+      { cmd: reloadCmd, ms: Math.round(res.ms), files: changed.map((m) => m.resource.dest) },
+      "reloaded",
+    );
+    if (res.output.trim() !== "")
+      log.debug({ cmd: reloadCmd, output: res.output.trimEnd() }, "reload_cmd output");
+  } else {
+    const reason = `reload_cmd failed (exit ${res.status}): ${reloadCmd}\n${res.output.trimEnd()}`;
+    log.error({ cmd: reloadCmd }, reason);
+    for (const o of outcomes) if (o.status === "updated") Object.assign(o, { status: "failed", reason });
+  }
+  return { outcomes, reloaded: true };
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -68,8 +68,9 @@ export async function writeStage(dest: string, want: Desired): Promise<string> {
       throw e;
     }
     try {
+      // No fsync (confd does none either): dest is derived state, rewritten from the store on
+      // the next start, and ext4 flushes a file replaced by rename before the rename commits.
       await fh.writeFile(want.content);
-      await fh.sync();
     } finally {
       await fh.close();
     }

@@ -27,11 +27,12 @@ function logChanges(log: Logger, c: KeyChanges): void {
   log.info({ added: cap(c.added), changed: cap(c.changed), removed: cap(c.removed) }, `${n} key(s) changed`);
 }
 
-function summarize(log: Logger, report: CycleReport, ms: number): void {
+function summarize(log: Logger, report: CycleReport, ms: number, readMs: number): void {
   const count = (s: string) => report.outcomes.filter((o) => o.status === s).length;
   log.debug(
     {
       ms: Math.round(ms),
+      readMs: Math.round(readMs),
       renders: report.renders,
       reloads: report.reloads,
       updated: count("updated"),
@@ -56,12 +57,13 @@ export async function runLoop(
   const cycle = async (): Promise<{ report: CycleReport; snapshot: Snapshot }> => {
     const started = performance.now();
     const snapshot = await backend.getValues(prefixes);
+    const readMs = performance.now() - started;
     const changes = diffSnapshots(previous?.values, snapshot.values);
     if (previous) logChanges(log, changes);
     else log.debug({ keys: snapshot.values.size, revision: String(snapshot.revision) }, "read snapshot");
     const report = await runCycle(resources, snapshot.values, opts, deps, previous ? changes : undefined);
     previous = snapshot;
-    summarize(log, report, performance.now() - started);
+    summarize(log, report, performance.now() - started, readMs);
     deps.onCycle?.(report);
     return { report, snapshot };
   };

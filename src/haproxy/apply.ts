@@ -30,6 +30,39 @@ export interface DrainResult {
 export interface ApplyOptions {
   check: CheckOptions;
   drain: DrainOptions;
+  /**
+   * When given, removals run in the background under this tracker instead of being awaited,
+   * so a long drain never delays the next change.
+   */
+  drains?: DrainTracker;
+}
+
+/** Drains running in the background, by HAProxy server name. */
+export class DrainTracker {
+  private readonly running = new Map<string, Promise<void>>();
+
+  names(): ReadonlySet<string> {
+    return new Set(this.running.keys());
+  }
+
+  start(name: string, drain: () => Promise<unknown>): void {
+    if (this.running.has(name)) return;
+    const p = drain()
+      .then(() => undefined)
+      .finally(() => this.running.delete(name));
+    this.running.set(name, p);
+  }
+
+  /** Waits for the drains of these names (those running); never rejects. */
+  async waitFor(names: Iterable<string>): Promise<void> {
+    const ps = [...names].map((n) => this.running.get(n)).filter((p) => p !== undefined);
+    await Promise.all(ps.map((p) => p.catch(() => undefined)));
+  }
+
+  /** Waits until no drain runs. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await this.waitFor([...this.running.keys()]);
+  }
 }
 
 export interface ApplyReport {
@@ -39,6 +72,8 @@ export interface ApplyReport {
   readdressed: { name: string; from: string; to: string }[];
   repaired: string[];
   removed: DrainResult[];
+  /** Removals left running in the background (with `drains`). */
+  draining: string[];
   rejected: RejectedServer[];
   failed: { action: string; error: string }[];
 }
@@ -162,8 +197,12 @@ export async function applyBackends(
 ): Promise<ApplyReport> {
   const log = opts.drain.log;
   const { servers, rejected } = normalizeServers(desired, log);
+  const drains = opts.drains;
+  // A server wanted again while it drains is re-added once its drain has finished.
+  if (drains) await drains.waitFor(servers.map((e) => e.name));
   const live = await runtime.showServersState(backend);
-  const actions = planBackend(live, servers);
+  const inProgress = drains?.names() ?? new Set<string>();
+  const actions = planBackend(live, servers).filter((a) => a.kind !== "remove" || !inProgress.has(a.name));
   const report: ApplyReport = {
     backend,
     actions,
@@ -171,6 +210,7 @@ export async function applyBackends(
     readdressed: [],
     repaired: [],
     removed: [],
+    draining: [],
     rejected,
     failed: [],
   };
@@ -204,12 +244,24 @@ export async function applyBackends(
           report.repaired.push(describeAction(a));
           break;
         case "remove":
-          removals.push(
-            drainServer(runtime, backend, a.name, opts.drain).then(
-              (r) => void report.removed.push(r),
-              (e: unknown) => fail(a, e),
-            ),
-          );
+          if (drains) {
+            drains.start(a.name, () =>
+              drainServer(runtime, backend, a.name, opts.drain).catch((e: unknown) =>
+                log.error(
+                  { backend, server: a.name },
+                  `HAProxy update failed: ${describeAction(a)}: ${e instanceof Error ? e.message : String(e)}`,
+                ),
+              ),
+            );
+            report.draining.push(a.name);
+          } else {
+            removals.push(
+              drainServer(runtime, backend, a.name, opts.drain).then(
+                (r) => void report.removed.push(r),
+                (e: unknown) => fail(a, e),
+              ),
+            );
+          }
           break;
       }
       if (a.kind !== "remove") log.info({ backend }, describeAction(a));

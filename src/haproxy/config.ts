@@ -29,12 +29,20 @@ export interface HaproxyConfigOptions {
   timeouts: { connectMs: number; clientMs: number; serverMs: number };
   check: CheckOptions;
   retries: number;
+  /**
+   * Failures on which a request is retried on another server. "empty-response" covers a
+   * backend that dies or closes a reused connection mid-request; it applies to GET, HEAD
+   * and OPTIONS only (other methods are retried on connection failures alone).
+   */
+  retryOn: RetryOn[];
   /** How long an old worker may keep connections after a reload. */
   hardStopAfterMs: number;
   /** HAProxy `log` target, e.g. "stderr format raw local0 notice"; no logging when null. */
   log: string | null;
   stats: StatsOptions | null;
 }
+
+export type RetryOn = "conn-failure" | "empty-response" | "response-timeout" | "junk-response";
 
 export const defaultCheck: CheckOptions = { interMs: 2000, fall: 2, rise: 1 };
 
@@ -50,6 +58,7 @@ export function defaultConfigOptions(stateDir: string, stats: StatsOptions | nul
     timeouts: { connectMs: 5000, clientMs: 50_000, serverMs: 50_000 },
     check: { ...defaultCheck },
     retries: 3,
+    retryOn: ["conn-failure", "empty-response"],
     hardStopAfterMs: 30_000,
     log: "stderr format raw local0 notice",
     stats,
@@ -105,6 +114,14 @@ function validateOptions(o: HaproxyConfigOptions): void {
   posInt(o.check.interMs, "check inter");
   posInt(o.check.fall, "check fall", 1000);
   posInt(o.check.rise, "check rise", 1000);
+  for (const r of o.retryOn) {
+    if (!["conn-failure", "empty-response", "response-timeout", "junk-response"].includes(r)) {
+      throw new Error(
+        `invalid retry-on keyword ${JSON.stringify(r)}: use conn-failure, empty-response, response-timeout or junk-response`,
+      );
+    }
+  }
+  if (o.retryOn.length === 0) throw new Error('retryOn must name at least one keyword (e.g. "conn-failure")');
   if (!["roundrobin", "leastconn", "random", "first"].includes(o.balance)) {
     throw new Error(
       `invalid balance ${JSON.stringify(o.balance)}: dynamic servers need roundrobin, leastconn, random or first`,
@@ -164,6 +181,10 @@ export function renderConfig(o: HaproxyConfigOptions, servers: readonly ServerEn
   add(false, "");
   add(false, `backend ${o.backend}`);
   add(true, `balance ${o.balance}`);
+  add(true, `retry-on ${o.retryOn.join(" ")}`);
+  if (o.retryOn.some((r) => r !== "conn-failure")) {
+    add(true, "http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS");
+  }
   for (const s of servers)
     add(true, `server ${s.name} ${formatServerAddress(s.address)} ${checkKeywords(o.check)}`);
   if (o.stats?.bind) {

@@ -1,4 +1,4 @@
-import { applyBackends, type ApplyReport, type DrainOptions } from "./apply.js";
+import { applyBackends, DrainTracker, type ApplyReport, type DrainOptions } from "./apply.js";
 import { configSkeleton, renderConfig, type HaproxyConfigOptions } from "./config.js";
 import { readConfigIfExists, writeConfigAtomic } from "./config-file.js";
 import type { MasterCli, ReloadResult } from "./master.js";
@@ -32,9 +32,20 @@ export interface SyncReport {
 export class HaproxyController {
   private chain: Promise<unknown> = Promise.resolve();
   private config: HaproxyConfigOptions;
+  private readonly drains = new DrainTracker();
 
   constructor(private readonly o: ControllerOptions) {
     this.config = o.config;
+  }
+
+  /** HAProxy server names whose drain is still running in the background. */
+  draining(): ReadonlySet<string> {
+    return this.drains.names();
+  }
+
+  /** Resolves when every background drain has finished (e.g. before shutting down). */
+  drained(): Promise<void> {
+    return this.drains.idle();
   }
 
   /** Changes global/frontend/backend options; the next sync reloads if the config changes. */
@@ -78,6 +89,7 @@ export class HaproxyController {
     const apply = await applyBackends(this.o.runtime, this.config.backend, desired, {
       check: this.config.check,
       drain,
+      drains: this.drains,
     });
     return { reload, configWritten, apply };
   }

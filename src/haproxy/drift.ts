@@ -41,7 +41,10 @@ export function startDriftRepair(o: DriftOptions): DriftRepairer {
   const compareAndRepair = async (desired: ReadonlyMap<string, string>): Promise<DriftCheck> => {
     const { servers } = normalizeServers(desired, o.log);
     const live = await o.runtime.showServersState(o.backend);
-    const drift = planBackend(live, servers).map(describeAction);
+    const draining = o.controller.draining();
+    const drift = planBackend(live, servers)
+      .filter((a) => a.kind !== "remove" || !draining.has(a.name))
+      .map(describeAction);
     if (drift.length === 0) return { drift };
     for (const d of drift) o.log.warn({ backend: o.backend, drift: d }, `HAProxy drifted from etcd: ${d}`);
     const repair = await o.controller.syncNow(desired);

@@ -7,6 +7,7 @@ import { EventEmitter } from "node:events";
 import type { Etcd3 } from "etcd3";
 import { pino, type Logger } from "pino";
 import { createEtcdClient, type EtcdAuthOptions, type EtcdTlsOptions } from "./etcd-client.js";
+import { UnreachableError } from "./errors.js";
 import { validateAddress } from "./keys.js";
 
 export interface RegistryOptions {
@@ -85,9 +86,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
       if (ttl > 0) reg.leaseId = await reg.grant();
     } catch (e) {
       client.close();
-      throw new Error(`cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new UnreachableError(
+        "etcd",
+        `cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     if (ttl > 0) reg.scheduleKeepalive();
     return reg;

@@ -18,7 +18,6 @@ import {
   tagMap,
   tagSlice,
   type GoFunc,
-  type GoMap,
   type GoSlice,
   type GoValue,
 } from "./value.js";

@@ -2,7 +2,7 @@
 import { sprint } from "./fmt.js";
 import { isPrint } from "./fmt-isprint.js";
 import { utf8Bytes } from "./fmt-quote.js";
-import { GoStruct, type GoValue } from "./value.js";
+import { GoStruct, type GoFuncValue, type GoValue } from "./value.js";
 
 /** A struct pointer as text/template's printableValue sees it: indirected. */
 class Indirect extends GoStruct {
@@ -16,6 +16,19 @@ class Indirect extends GoStruct {
   override field(name: string): GoValue {
     return this.target.field(name);
   }
+  override method(name: string): GoFuncValue | undefined {
+    return this.target.method(name);
+  }
+}
+
+/**
+ * text/template's printableValue for an operand: pointers to structs are indirected and
+ * nil (or no value) becomes the string "<no value>".
+ */
+export function printableValue(a: GoValue): GoValue {
+  if (a === null || a === undefined) return "<no value>";
+  if (a instanceof GoStruct && a.pointer) return new Indirect(a);
+  return a;
 }
 
 /**
@@ -24,12 +37,7 @@ class Indirect extends GoStruct {
  */
 export function evalArgs(args: readonly GoValue[]): string {
   if (args.length === 1 && typeof args[0] === "string") return args[0];
-  const printable = args.map((a): GoValue => {
-    if (a === null || a === undefined) return "<no value>";
-    if (a instanceof GoStruct && a.pointer) return new Indirect(a);
-    return a;
-  });
-  return sprint(printable);
+  return sprint(args.map(printableValue));
 }
 
 const HTML_SPECIAL = /['"&<>\0]/;

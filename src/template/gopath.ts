@@ -11,7 +11,6 @@ export class BadPatternError extends Error {
   }
 }
 
-// eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** The UTF-8 bytes of s as a string of chars 0..255 (s itself when ASCII). */
@@ -52,8 +51,36 @@ export function decodeRune(s: string, i: number): [number, number] {
   return [RUNE_ERROR, 1];
 }
 
+// Patterns made only of literals, `*` and `?` cannot be malformed, and for them
+// Go's chunk-by-chunk matching is equivalent to this anchored regexp, except
+// that Go's `*` skips bytes, so a `?` can match part of a multi-byte rune:
+// `?` patterns take the byte-level path for non-ASCII names.
+let lastPattern: string | null = null;
+let lastRegExp: RegExp | null = null;
+
+function simpleRegExp(pattern: string): RegExp | null {
+  if (pattern === lastPattern) return lastRegExp;
+  let re: RegExp | null = null;
+  if (!pattern.includes("[") && !pattern.includes("\\")) {
+    const body = pattern.replace(/[.*+?^${}()|[\]\\/]/g, (c) =>
+      c === "*" ? "[^/]*" : c === "?" ? "[^/]" : "\\" + c,
+    );
+    re = new RegExp(`^${body}$`, "su");
+  }
+  lastPattern = pattern;
+  lastRegExp = re;
+  return re;
+}
+
 /** path.Match: whether name matches the shell pattern; throws BadPatternError. */
 export function match(pattern: string, name: string): boolean {
+  const re = simpleRegExp(pattern);
+  if (re !== null && (!pattern.includes("?") || ASCII.test(name))) return re.test(name);
+  return matchBytes(pattern, name);
+}
+
+/** path.Match by Go's own algorithm over UTF-8 bytes (exported for tests). */
+export function matchBytes(pattern: string, name: string): boolean {
   let p = byteString(pattern);
   let s = byteString(name);
   outer: while (p.length > 0) {

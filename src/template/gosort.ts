@@ -216,10 +216,7 @@ function choosePivot(data: SortData, a: number, b: number): [number, number] {
   return [j, UNKNOWN];
 }
 
-function median(data: SortData, a0: number, b0: number, c0: number, swaps: { n: number }): number {
-  let a = a0;
-  let b = b0;
-  let c = c0;
+function median(data: SortData, a: number, b: number, c: number, swaps: { n: number }): number {
   const order2 = (x: number, y: number): [number, number] => {
     if (data.less(y, x)) {
       swaps.n++;
@@ -227,11 +224,10 @@ function median(data: SortData, a0: number, b0: number, c0: number, swaps: { n: 
     }
     return [x, y];
   };
-  [a, b] = order2(a, b);
-  [b, c] = order2(b, c);
-  [a, b] = order2(a, b);
-  void c;
-  return b;
+  const [a1, b1] = order2(a, b);
+  const [b2] = order2(b1, c);
+  const [, b3] = order2(a1, b2);
+  return b3;
 }
 
 function reverseRange(data: SortData, a: number, b: number): void {

@@ -139,7 +139,6 @@ function mapRunes(s: string, f: (ch: string) => string): string {
   return out;
 }
 
-// eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** strings.ToUpper. */

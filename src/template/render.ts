@@ -99,7 +99,33 @@ export function storeFromJSON(node: JSONNode, store = new MemKV()): MemKV {
 
 const KV_HINT = 'expected an object of key -> value, e.g. {"/app/servers/web1": "10.0.0.1:8080"}';
 
+// A key that path.Join("/", key) leaves unchanged: rooted, no empty, "." or ".." element.
+const CLEAN_ROOTED = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
+/**
+ * The common case, a flat object of clean keys to strings, through the native
+ * JSON parser. Returns null when confd's flattening or Go's decoding could
+ * differ (nested values, numbers, unclean keys, surrogate escapes).
+ */
+function fastFlatKV(text: string): MemKV | null {
+  if (/\\u[dD][89a-fA-F]/.test(text)) return null;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return null;
+  const entries = Object.entries(obj as Record<string, unknown>);
+  for (const [k, v] of entries) if (typeof v !== "string" || !CLEAN_ROOTED.test(k)) return null;
+  const store = new MemKV();
+  for (const [k, v] of entries) store.set(k, v as string);
+  return store;
+}
+
 export function loadKVFile(file: string): MemKV {
+  const fast = fastFlatKV(readText(file, "key/value file"));
+  if (fast !== null) return fast;
   const node = readJSON(file, "key/value file", KV_HINT);
   if (node.t !== "obj" && node.t !== "null") {
     throw new RenderInputError(

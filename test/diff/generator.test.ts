@@ -24,7 +24,10 @@ function show(c: DiffCase): string {
 describe("randomised differential test vs the Go oracle", () => {
   it(`${count} generated cases match byte for byte (HECD_GEN_SEED=${seed})`, { timeout: 600_000 }, () => {
     console.log(`generator: HECD_GEN_SEED=${seed} HECD_GEN_COUNT=${count}`);
-    expect(Number.isInteger(seed) && Number.isInteger(count) && count > 0, "HECD_GEN_SEED/HECD_GEN_COUNT must be integers").toBe(true);
+    expect(
+      Number.isInteger(seed) && Number.isInteger(count) && count > 0,
+      "HECD_GEN_SEED/HECD_GEN_COUNT must be integers",
+    ).toBe(true);
     const cases = generateCases(seed, count);
     dir = writeCases(cases, "hecd-gen-");
     const want = runOracle(dir, cases);
@@ -35,10 +38,17 @@ describe("randomised differential test vs the Go oracle", () => {
       if ("out" in w) rendered++;
       const got = renderOurs(dir, c);
       if (JSON.stringify(got) !== JSON.stringify(w)) {
-        mismatches.push(`${c.name} ${show(c)}\n   go:   ${JSON.stringify(w)}\n   hecd: ${JSON.stringify(got)}`);
+        mismatches.push(
+          `${c.name} ${show(c)}\n   go:   ${JSON.stringify(w)}\n   hecd: ${JSON.stringify(got)}`,
+        );
       }
     }
-    console.log(`generator: ${cases.length} cases, ${rendered} rendered by Go, ${cases.length - rendered} Go errors, ${mismatches.length} mismatches`);
-    expect(mismatches.length, `mismatches (HECD_GEN_SEED=${seed}):\n${mismatches.slice(0, 15).join("\n")}`).toBe(0);
+    console.log(
+      `generator: ${cases.length} cases, ${rendered} rendered by Go, ${cases.length - rendered} Go errors, ${mismatches.length} mismatches`,
+    );
+    expect(
+      mismatches.length,
+      `mismatches (HECD_GEN_SEED=${seed}):\n${mismatches.slice(0, 15).join("\n")}`,
+    ).toBe(0);
   });
 });

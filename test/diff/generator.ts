@@ -161,6 +161,31 @@ const FUNCS: [string, number][] = [
   ["getenv", 1],
 ];
 
+const INT64_LITERAL = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+
+// Go accepts JavaScript's shortest float spelling (1.5, 1e+21, 5e-324) as a literal.
+const FLOAT_LITERAL = fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => {
+  const s = String(x);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+});
+
+// JSON string syntax is a subset of Go's interpreted string literals (for valid UTF-16).
+const STRING_LITERAL = fc.string({ maxLength: 8, unit: "grapheme" }).map((x) => JSON.stringify(x));
+
+const RANDOM_FORMAT = fc
+  .tuple(
+    fc.constantFrom("", "x", "a b "),
+    fc.subarray(["-", "+", "#", " ", "0"]),
+    fc.option(fc.integer({ min: 0, max: 12 })),
+    fc.option(fc.integer({ min: 0, max: 8 })),
+    fc.constantFrom(..."vdsqxXobeEfFgGtcUT%zp"),
+    fc.constantFrom("", "|", " %v"),
+  )
+  .map(
+    ([pre, flags, w, p, verb, post]) =>
+      `"${pre}%${flags.join("")}${w ?? ""}${p === null ? "" : "." + p}${verb}${post}"`,
+  );
+
 interface Pieces {
   operand: string;
   command: string;
@@ -168,129 +193,138 @@ interface Pieces {
   body: string;
 }
 
-const arbs = fc.letrec<Pieces>((tie) => ({
-  operand: fc.oneof(
-    { weight: 5, arbitrary: fc.constantFrom(...FIELDS) },
-    { weight: 1, arbitrary: fc.constantFrom(...VARS) },
-    { weight: 5, arbitrary: fc.constantFrom(...LITERALS) },
-    { weight: 1, arbitrary: fc.integer({ min: -20, max: 40 }).map(String) },
-    { weight: 2, arbitrary: tie("pipeline").map((p) => `(${p})`) },
-    { weight: 1, arbitrary: tie("pipeline").map((p) => `(${p}).Key`) },
-  ),
-  command: fc.oneof(
-    { weight: 3, arbitrary: tie("operand") },
-    {
-      weight: 4,
-      arbitrary: fc
-        .tuple(
-          fc.constantFrom(...FUNCS),
-          fc.oneof(
-            { weight: 8, arbitrary: fc.constant(0) },
-            { weight: 1, arbitrary: fc.constantFrom(-1, 1) },
+const arbs = fc.letrec<Pieces>((looseTie) => {
+  const tie = (k: keyof Pieces): fc.Arbitrary<string> => looseTie(k) as fc.Arbitrary<string>;
+  return {
+    operand: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...FIELDS) },
+      { weight: 1, arbitrary: fc.constantFrom(...VARS) },
+      { weight: 5, arbitrary: fc.constantFrom(...LITERALS) },
+      { weight: 1, arbitrary: fc.integer({ min: -20, max: 40 }).map(String) },
+      { weight: 1, arbitrary: INT64_LITERAL },
+      { weight: 1, arbitrary: FLOAT_LITERAL },
+      { weight: 1, arbitrary: STRING_LITERAL },
+      { weight: 2, arbitrary: tie("pipeline").map((p) => `(${p})`) },
+      { weight: 1, arbitrary: tie("pipeline").map((p) => `(${p}).Key`) },
+    ),
+    command: fc.oneof(
+      { weight: 3, arbitrary: tie("operand") },
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom(...FUNCS),
+            fc.oneof(
+              { weight: 8, arbitrary: fc.constant(0) },
+              { weight: 1, arbitrary: fc.constantFrom(-1, 1) },
+            ),
+            fc.array(tie("operand"), { minLength: 4, maxLength: 4 }),
+          )
+          .map(([[name, arity], delta, args]) =>
+            [name, ...args.slice(0, Math.max(0, arity + (delta === 1 ? 1 : 0)))].join(" "),
           ),
-          fc.array(tie("operand"), { minLength: 4, maxLength: 4 }),
-        )
-        .map(([[name, arity], delta, args]) =>
-          [name, ...args.slice(0, Math.max(0, arity + (delta === 1 ? 1 : 0)))].join(" "),
+      },
+      {
+        // seq's arguments stay small (mod 60): Go would build a slice as long as the range.
+        weight: 1,
+        arbitrary: fc
+          .tuple(tie("operand"), tie("operand"))
+          .map(([a, b]) => `seq (mod ${a} 60) (mod ${b} 60)`),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(
+            fc.oneof(fc.constantFrom(...FORMATS), RANDOM_FORMAT),
+            fc.array(tie("operand"), { maxLength: 3 }),
+          )
+          .map(([f, args]) => ["printf", f, ...args].join(" ")),
+      },
+    ),
+    pipeline: fc
+      .tuple(
+        tie("command"),
+        fc.array(
+          fc.oneof(
+            {
+              weight: 1,
+              arbitrary: fc
+                .tuple(fc.constantFrom(...FUNCS), fc.array(tie("operand"), { minLength: 3, maxLength: 3 }))
+                .map(([[name, arity], args]) => [name, ...args.slice(0, Math.max(0, arity - 1))].join(" ")),
+            },
+            {
+              weight: 3,
+              arbitrary: fc.constantFrom(
+                "len",
+                "print",
+                'printf "%v"',
+                "html",
+                "not",
+                "base",
+                "toUpper",
+                'split ","',
+                "index .c",
+                'printf "%d"',
+                'eq "x"',
+              ),
+            },
+          ),
+          { maxLength: 2 },
         ),
-    },
-    {
-      // seq's arguments stay small (mod 60): Go would build a slice as long as the range.
-      weight: 1,
-      arbitrary: fc
-        .tuple(tie("operand"), tie("operand"))
-        .map(([a, b]) => `seq (mod ${a} 60) (mod ${b} 60)`),
-    },
-    {
-      weight: 2,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...FORMATS), fc.array(tie("operand"), { maxLength: 3 }))
-        .map(([f, args]) => ["printf", f, ...args].join(" ")),
-    },
-  ),
-  pipeline: fc
-    .tuple(
-      tie("command"),
-      fc.array(
+      )
+      .map(([first, rest]) => [first, ...rest].join(" | ")),
+    body: fc
+      .array(
         fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom("a", " ", "\n", "x y", "}}", "-", "é", "\t") },
+          {
+            weight: 6,
+            arbitrary: fc
+              .tuple(
+                fc.boolean(),
+                fc.constantFrom("", "", "", "", "$x := ", "$x = ", "$v := "),
+                tie("pipeline"),
+                fc.boolean(),
+              )
+              .map(([l, decl, p, r]) => `{{${l ? "- " : ""}${decl}${p}${r ? " -" : ""}}}`),
+          },
+          { weight: 1, arbitrary: fc.constant("{{/* c */}}") },
+          {
+            weight: 2,
+            arbitrary: fc
+              .tuple(tie("pipeline"), tie("body"), fc.option(tie("pipeline")), fc.option(tie("body")))
+              .map(
+                ([p, b, elifP, elseB]) =>
+                  `{{if ${p}}}${b}${elifP !== null ? `{{else if ${elifP}}}${b}` : ""}${elseB !== null ? `{{else}}${elseB}` : ""}{{end}}`,
+              ),
+          },
+          {
+            weight: 2,
+            arbitrary: fc
+              .tuple(
+                fc.constantFrom("", "$v := ", "$i, $v := "),
+                tie("pipeline"),
+                tie("body"),
+                fc.constantFrom("", "", "{{break}}", "{{continue}}", "{{if $i}}{{break}}{{end}}"),
+                fc.option(tie("body")),
+              )
+              .map(
+                ([decl, p, b, ctl, elseB]) =>
+                  `{{range ${decl}${p}}}${b}${ctl}${elseB !== null ? `{{else}}${elseB}` : ""}{{end}}`,
+              ),
+          },
           {
             weight: 1,
             arbitrary: fc
-              .tuple(fc.constantFrom(...FUNCS), fc.array(tie("operand"), { minLength: 3, maxLength: 3 }))
-              .map(([[name, arity], args]) => [name, ...args.slice(0, Math.max(0, arity - 1))].join(" ")),
-          },
-          {
-            weight: 3,
-            arbitrary: fc.constantFrom(
-              "len",
-              "print",
-              'printf "%v"',
-              "html",
-              "not",
-              "base",
-              "toUpper",
-              'split ","',
-              "index .c",
-              'printf "%d"',
-              'eq "x"',
-            ),
+              .tuple(tie("pipeline"), tie("body"), fc.option(tie("body")))
+              .map(([p, b, e]) => `{{with ${p}}}${b}${e !== null ? `{{else}}${e}` : ""}{{end}}`),
           },
         ),
-        { maxLength: 2 },
-      ),
-    )
-    .map(([first, rest]) => [first, ...rest].join(" | ")),
-  body: fc
-    .array(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.constantFrom("a", " ", "\n", "x y", "}}", "-", "é", "\t") },
-        {
-          weight: 6,
-          arbitrary: fc
-            .tuple(
-              fc.boolean(),
-              fc.constantFrom("", "", "", "", "$x := ", "$x = ", "$v := "),
-              tie("pipeline"),
-              fc.boolean(),
-            )
-            .map(([l, decl, p, r]) => `{{${l ? "- " : ""}${decl}${p}${r ? " -" : ""}}}`),
-        },
-        { weight: 1, arbitrary: fc.constant("{{/* c */}}") },
-        {
-          weight: 2,
-          arbitrary: fc
-            .tuple(tie("pipeline"), tie("body"), fc.option(tie("pipeline")), fc.option(tie("body")))
-            .map(
-              ([p, b, elifP, elseB]) =>
-                `{{if ${p}}}${b}${elifP !== null ? `{{else if ${elifP}}}${b}` : ""}${elseB !== null ? `{{else}}${elseB}` : ""}{{end}}`,
-            ),
-        },
-        {
-          weight: 2,
-          arbitrary: fc
-            .tuple(
-              fc.constantFrom("", "$v := ", "$i, $v := "),
-              tie("pipeline"),
-              tie("body"),
-              fc.constantFrom("", "", "{{break}}", "{{continue}}", "{{if $i}}{{break}}{{end}}"),
-              fc.option(tie("body")),
-            )
-            .map(
-              ([decl, p, b, ctl, elseB]) =>
-                `{{range ${decl}${p}}}${b}${ctl}${elseB !== null ? `{{else}}${elseB}` : ""}{{end}}`,
-            ),
-        },
-        {
-          weight: 1,
-          arbitrary: fc
-            .tuple(tie("pipeline"), tie("body"), fc.option(tie("body")))
-            .map(([p, b, e]) => `{{with ${p}}}${b}${e !== null ? `{{else}}${e}` : ""}{{end}}`),
-        },
-      ),
-      { maxLength: 4 },
-    )
-    .map((xs) => xs.join("")),
-}));
+        { maxLength: 4 },
+      )
+      .map((xs) => xs.join("")),
+  };
+});
 
 const PRELUDE = '{{$x := .a}}{{$v := "v"}}{{$i := 0}}{{$y := .c}}';
 

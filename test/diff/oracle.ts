@@ -10,7 +10,10 @@ import type { DiffCase, DiffResult } from "./case-types.js";
 
 export function oraclePath(): string {
   const bin = process.env.GOTMPL_ORACLE;
-  if (!bin) throw new Error("GOTMPL_ORACLE is not set: run through vitest (test/harness/global-setup.ts builds the oracle)");
+  if (!bin)
+    throw new Error(
+      "GOTMPL_ORACLE is not set: run through vitest (test/harness/global-setup.ts builds the oracle)",
+    );
   return bin;
 }
 

@@ -9,5 +9,7 @@ const dir = writeCases(cases);
 const res = runOracle(dir, cases);
 for (const c of cases) {
   const r = res.get(c.name)!;
-  console.log(`${c.name} ${JSON.stringify(c.template)}\n   ${"err" in r ? "ERR " + r.err : "OUT " + JSON.stringify(r.out)}`);
+  console.log(
+    `${c.name} ${JSON.stringify(c.template)}\n   ${"err" in r ? "ERR " + r.err : "OUT " + JSON.stringify(r.out)}`,
+  );
 }

@@ -40,6 +40,10 @@ export interface DockerHost {
   kill(): Promise<void>;
   /** Starts dockerd again on the same dirs after kill(). */
   start(): Promise<void>;
+  /** Freezes dockerd (SIGSTOP): its API hangs while containers keep serving. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
 }
 
 const SLOT_DIR = "/tmp/hecd-docker-slots";
@@ -243,11 +247,22 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
         }
       }
       unmountUnder(join(dir, "exec"));
+      // A killed containerd may linger as a zombie that still "exists" for kill(pid, 0); without
+      // its pid file the next dockerd starts a fresh containerd instead of waiting for that one.
+      rmSync(join(dir, "exec", "containerd", "containerd.pid"), { force: true });
+      rmSync(join(dir, "exec", "containerd", "containerd.sock"), { force: true });
     },
     start: launch,
+    pause: () => {
+      proc?.kill("SIGSTOP");
+    },
+    resume: () => {
+      proc?.kill("SIGCONT");
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      proc?.kill("SIGCONT");
       try {
         if (proc) {
           const all = await docker.listContainers({ all: true });

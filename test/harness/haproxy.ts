@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import {
   Agent,
   createServer,
@@ -15,6 +15,7 @@ import {
   defaultConfigOptions,
   haproxyArgs,
   masterSocketPath,
+  waitForHaproxy,
   normalizeServers,
   renderConfig,
   runtimeSocketPath,
@@ -23,7 +24,7 @@ import {
 } from "../../src/haproxy/index.js";
 import { MasterCli } from "../../src/haproxy/master.js";
 import { RuntimeApi } from "../../src/haproxy/runtime.js";
-import { freePort, waitFor } from "./ports.js";
+import { freePort } from "./ports.js";
 import { requireTool } from "./tools.js";
 
 export interface HaproxyInstance {
@@ -96,14 +97,7 @@ export async function startHaproxy(opts: StartHaproxyOptions = {}): Promise<Hapr
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.race([
-      waitFor("haproxy sockets", async () => {
-        if (!existsSync(runtimeSocketPath(dir)) || !existsSync(masterSock)) return undefined;
-        await runtime.raw("show info");
-        return (await master.showProc()).workers.length > 0;
-      }),
-      exited,
-    ]);
+    await waitForHaproxy(runtime, master, 20_000, exited);
   } catch (e) {
     await stop();
     throw e;
@@ -134,6 +128,8 @@ export interface TestBackend {
   address: string;
   /** Requests answered so far. */
   hits(): number;
+  /** Stops accepting: new connections are refused, in-flight requests finish, idle ones close. */
+  stopAccepting(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,8 +158,14 @@ export async function startBackend(name: string): Promise<TestBackend> {
     port,
     address: `127.0.0.1:${port}`,
     hits: () => hits,
+    stopAccepting: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

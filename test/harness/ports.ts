@@ -1,18 +1,7 @@
-import { createServer } from "node:net";
+import { freeLoopbackPort } from "../../src/stack/ports.js";
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === "string") return reject(new Error("no port"));
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
+export const freePort = (): Promise<number> => freeLoopbackPort();
 
 export async function waitFor<T>(
   what: string,

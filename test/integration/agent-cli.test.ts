@@ -112,7 +112,9 @@ describe("hecd agent (process, two Docker hosts)", () => {
     expect(await value(k2)).toBe(`${h2.ip}:${(await publishedPort(h2.docker, id2)).port}`);
     expect(await httpAnswer((await value(k1))!)).toBe(n1);
     expect(await httpAnswer((await value(k2))!)).toBe(n2);
-    expect(JSON.parse((await value(`/hecd/hosts/${h1.ip}`))!)).toMatchObject({
+    // the host record follows the keys (it is written at the end of each resync or event)
+    const record = await waitFor("host record", async () => value(`/hecd/hosts/${h1.ip}`), 3000, 20);
+    expect(JSON.parse(record)).toMatchObject({
       address: h1.ip,
       docker: h1.endpoint,
       containers: 1,
@@ -154,6 +156,32 @@ describe("hecd agent (process, two Docker hosts)", () => {
     const r = await p.exited;
     expect(r.code).not.toBe(0);
     expect(p.output()).toMatch(/no etcd endpoint: pass --etcd/);
+  });
+
+  it("waits for a Docker daemon that is not up yet instead of exiting", async () => {
+    const h = hosts[0]!;
+    await h.kill();
+    const p = hecd(agentArgs(h, ["--prefix", `/app/${run}-late`]));
+    await waitFor(
+      "retry log",
+      () => /docker not reachable; retrying/.test(p.output()) || undefined,
+      15_000,
+      50,
+    );
+    expect(p.child.exitCode).toBeNull();
+    await h.start();
+    const name = `${run}-late`;
+    await runDemoContainer(h.docker, name);
+    await waitFor(
+      "key",
+      async () => (await value(`/app/${run}-late/${name}`)) !== undefined,
+      15_000,
+      20,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${p.output()}`);
+    });
+    p.child.kill("SIGTERM");
+    expect((await p.exited).code).toBe(0);
   });
 
   it("takes etcd endpoints from ETCDCTL_ENDPOINTS", async () => {

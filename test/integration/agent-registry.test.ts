@@ -48,6 +48,25 @@ describe("Registry", () => {
     expect((await reg.list("/app/servers")).get(key)).toBe("127.0.0.2:32769");
   });
 
+  it("registerMany writes only what differs, in batches, under the lease", async () => {
+    const reg = await connect();
+    const items = Array.from({ length: 250 }, (_, i) => ({
+      key: serverKey("/bulk", `c${i}`),
+      address: `127.0.0.8:${10000 + i}`,
+    }));
+    expect(await reg.registerMany(items, await reg.entries("/bulk"))).toHaveLength(250);
+    const all = await reg.entries("/bulk");
+    expect(all).toHaveLength(250);
+    expect(all.every((e) => e.lease === reg.lease)).toBe(true);
+    const rev = (await getKv(items[0]!.key))?.mod_revision;
+    items[7] = { ...items[7]!, address: "127.0.0.8:9999" };
+    const again = await reg.registerMany(items, await reg.entries("/bulk"));
+    expect(again).toEqual([items[7]!.key]);
+    expect((await getKv(items[0]!.key))?.mod_revision).toBe(rev);
+    expect((await getKv(items[7]!.key))?.value.toString()).toBe("127.0.0.8:9999");
+    await expect(reg.registerMany([{ key: "/bulk/x", address: "bad value" }])).rejects.toThrow(/whitespace/);
+  });
+
   it("refuses invalid values with a clear error and writes nothing", async () => {
     const reg = await connect();
     const key = serverKey("/app/servers", "bad-1");

@@ -305,28 +305,70 @@ describe("hecd agent (startup and Docker outage)", () => {
     expect(await value(ghost)).toBeUndefined();
   });
 
-  it("survives a dockerd crash: drops dead containers, reconnects, follows new events", async () => {
-    const { agent: a, lines } = await agent({ prefix: `/app/${run}-crash`, hostName: `${run}-crash` });
-    const before = `${run}-crash-before`;
-    await runDemoContainer(host.docker, before);
-    await waitFor("key", async () => (await value(`/app/${run}-crash/${before}`)) !== undefined, 2000, 10);
-    await host.kill();
-    await timeUntil(
-      "dead container dropped",
-      async () => (await value(`/app/${run}-crash/${before}`)) === undefined,
-      10_000,
-    );
-    await host.start();
-    const after = `${run}-crash-after`;
+  it("survives a hung dockerd: keeps the keys, reconnects when it answers, follows new events", async () => {
+    const prefix = `/app/${run}-hang`;
+    const { lines } = await agent({ prefix, hostName: `${run}-hang` });
+    const before = `${run}-hang-before`;
+    const id = await runDemoContainer(host.docker, before);
+    const key = `${prefix}/${before}`;
+    await waitFor("key", async () => (await value(key)) !== undefined, 2000, 10);
+    host.pause();
+    try {
+      await waitFor(
+        "hang noticed",
+        () => lines.find((l) => l.msg === "docker unreachable; keeping this host's keys until it answers"),
+        20_000,
+      );
+      expect(await value(key)).toBeDefined();
+      // the container keeps serving while its daemon hangs
+      expect(await httpAnswer((await value(key))!)).toBe(before);
+    } finally {
+      host.resume();
+    }
     await waitFor(
       "stream back",
       () => lines.find((l) => l.msg === "docker event stream reconnected"),
       15_000,
     );
+    const after = `${run}-hang-after`;
     await runDemoContainer(host.docker, after);
     await timeUntil(
       "new container registered",
-      async () => (await value(`/app/${run}-crash/${after}`)) !== undefined,
+      async () => (await value(`${prefix}/${after}`)) !== undefined,
+      2000,
+    );
+    await host.docker.getContainer(id).kill();
+    await timeUntil("killed container dropped", async () => (await value(key)) === undefined, 1000);
+  });
+
+  it("survives a dockerd crash: resyncs when it is back (dead containers dropped), follows new events", async () => {
+    const prefix = `/app/${run}-crash`;
+    const { agent: a, lines } = await agent({ prefix, hostName: `${run}-crash` });
+    const before = `${run}-crash-before`;
+    await runDemoContainer(host.docker, before);
+    await waitFor("key", async () => (await value(`${prefix}/${before}`)) !== undefined, 2000, 10);
+    await host.kill(); // dockerd, containerd and the shims: the container dies with them
+    await waitFor(
+      "outage noticed",
+      () => lines.find((l) => l.msg === "docker event stream lost; reconnecting"),
+      10_000,
+    );
+    await host.start();
+    await waitFor(
+      "stream back",
+      () => lines.find((l) => l.msg === "docker event stream reconnected"),
+      15_000,
+    );
+    await timeUntil(
+      "dead container dropped by the resync",
+      async () => (await value(`${prefix}/${before}`)) === undefined,
+      3000,
+    );
+    const after = `${run}-crash-after`;
+    await runDemoContainer(host.docker, after);
+    await timeUntil(
+      "new container registered",
+      async () => (await value(`${prefix}/${after}`)) !== undefined,
       2000,
     );
     expect(a.status().registered).toBe(1);

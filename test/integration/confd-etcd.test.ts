@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
@@ -267,5 +268,39 @@ describe("hecd confd with etcd v2 (-backend etcd)", () => {
       ac.abort();
     }
     expect((await run).code).toBe(0);
+  });
+});
+
+describe("hecd confd with etcd v3 authentication", () => {
+  let secured: EtcdServer;
+  beforeAll(async () => {
+    secured = await startEtcd();
+    const ctl = (...a: string[]) =>
+      execFileSync("etcdctl", ["--endpoints", secured.endpoint, ...a], {
+        env: { ...process.env, ETCDCTL_API: "3" },
+        encoding: "utf8",
+      });
+    ctl("put", "/auth/servers/web1", "10.9.0.1:80");
+    ctl("user", "add", "root:rootpw");
+    ctl("user", "grant-role", "root", "root");
+    ctl("auth", "enable");
+  });
+  afterAll(async () => {
+    await secured?.destroy();
+  });
+
+  it("reads with -username/-password and fails clearly without them", async () => {
+    const d = confdir(
+      `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/auth"\n`,
+    );
+    const base = ["-onetime", "-backend", "etcdv3", "-node", secured.endpoint, "-confdir", d];
+    const denied = await confdInProcess(base);
+    expect(denied.code).toBe(1);
+    expect(existsSync(join(d, "out/app.cfg"))).toBe(false);
+    const ok = await confdInProcess([...base, "-username", "root", "-password", "rootpw"]);
+    expect(ok.code, JSON.stringify(ok.logs)).toBe(0);
+    expect(read(join(d, "out/app.cfg"))).toBe("web1=10.9.0.1:80\n");
+    writeFileSync(join(d, "confd.toml"), `username = "root"\npassword = "wrong"\n`);
+    expect((await confdInProcess(base)).code).toBe(1);
   });
 });

@@ -57,6 +57,8 @@ describe("the built-in HAProxy config passes haproxy -c", () => {
       "    option redispatch",
       "    retries 3",
       "    balance roundrobin",
+      "    retry-on conn-failure empty-response",
+      "    http-request disable-l7-retry if !METH_GET !METH_HEAD !METH_OPTIONS",
       "    server web-1 10.0.0.5:32768 check inter 2000 fall 2 rise 1",
       "    server web-2 [fd00::2]:32769 check inter 2000 fall 2 rise 1",
       "    stats uri /admin-status",
@@ -128,6 +130,14 @@ describe("the built-in HAProxy config passes haproxy -c", () => {
       /refusing to write .*atomic\.cfg/,
     );
     expect(readFileSync(path, "utf8")).toBe(good);
+  });
+});
+
+describe("startHaproxy fails loudly", () => {
+  it("when HAProxy rejects its config", async () => {
+    await expect(startHaproxy({ config: "global\n    nosuchkeyword\n" })).rejects.toThrow(
+      /haproxy exited with 1:.*nosuchkeyword/s,
+    );
   });
 });
 

@@ -90,6 +90,23 @@ describe("seamless reload through the master CLI", () => {
     }
     expect(await hx.workerPid()).toBe(before);
   });
+
+  it("reports a reload the master could not complete, and the old worker keeps serving", async () => {
+    const before = await hx.workerPid();
+    const { writeFileSync } = await import("node:fs");
+    const good = readFileSync(hx.configPath, "utf8");
+    writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
+    try {
+      await expect(hx.master.reload(10_000)).rejects.toThrow(/HAProxy reload failed/);
+    } finally {
+      writeFileSync(hx.configPath, good);
+    }
+    expect(await hx.workerPid()).toBe(before);
+    expect(await namesServed(hx.port, 4)).toEqual(new Set(["r1", "r2"]));
+    // The next good reload succeeds.
+    const r = await seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin });
+    expect(r.previousWorkers).toEqual([before]);
+  });
 });
 
 describe("controller: config file follows the live set; reload only when needed", () => {

@@ -326,3 +326,41 @@ describe("scale events under load", () => {
     });
   }
 });
+
+describe("a backend that dies", () => {
+  it("is retried elsewhere (redispatch) with zero failed requests and goes DOWN within fall x inter", async () => {
+    const pool = [await startBackend("k0"), await startBackend("k1"), await startBackend("k2")];
+    const hx = await startHaproxy({ options: { check } });
+    try {
+      await applyBackends(hx.runtime, "app", new Map(pool.map((b) => [b.name, b.address])), opts());
+      const load = startLoad({
+        port: hx.port,
+        concurrency: 8,
+        maxRequests: 20_000,
+        maxMs: 15_000,
+        keepAlive: true,
+      });
+      await waitFor("load running", () => load.sent() > 300, 5000, 5);
+      const died = Date.now();
+      await pool[1]!.stopAccepting();
+      const down = await waitFor(
+        "k1 DOWN",
+        async () => {
+          const row = (await hx.runtime.showStat()).find((r) => r.pxname === "app" && r.svname === "k1");
+          return row?.status.startsWith("DOWN") ? Date.now() - died : undefined;
+        },
+        5000,
+        20,
+      );
+      const at = load.sent();
+      await waitFor("more requests", () => load.sent() > at + 300, 5000, 5);
+      const result = await load.stop();
+      expect(down).toBeLessThan(check.interMs * (check.fall + 1) + 500);
+      expect(result.failures).toEqual([]);
+      expect(result.ok).toBeGreaterThan(600);
+    } finally {
+      await hx.stop();
+      await Promise.all(pool.map((b) => b.close()));
+    }
+  });
+});

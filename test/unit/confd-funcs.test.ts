@@ -5,7 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { confdFuncs, NetSRV, srvRecordsToGo } from "../../src/template/confd-funcs.js";
-import { BadPatternError, base, clean, dir, join as pjoin, match } from "../../src/template/gopath.js";
+import fc from "fast-check";
+import {
+  BadPatternError,
+  base,
+  clean,
+  dir,
+  join as pjoin,
+  match,
+  matchBytes,
+} from "../../src/template/gopath.js";
 import { goSortSlice } from "../../src/template/gosort.js";
 import { atoi, base64Decode, formatFloatF, quote, replace } from "../../src/template/gostrconv.js";
 import { GoTime } from "../../src/template/gotime.js";
@@ -71,6 +80,18 @@ describe("Go path", () => {
     expect(match("/\\*", "/*")).toBe(true);
     expect(() => match("[", "x")).toThrow("syntax error in pattern");
     expect(() => match("a\\", "a")).toThrow(BadPatternError);
+  });
+
+  it("takes the regexp fast path only where it agrees with Go's algorithm", () => {
+    const alphabet = fc.constantFrom("a", "b", "/", "*", "?", "é", "😀");
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(alphabet, { maxLength: 8 }), (p, n) => {
+        const pattern = p.join("");
+        const name = n.join("").replace(/[*?]/g, "x");
+        expect(match(pattern, name)).toBe(matchBytes(pattern, name));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it("cleans, splits and joins like package path", () => {

@@ -2,6 +2,7 @@
 // text/template (the oracle) renders them in one batch, and every output must match ours.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { GoComplex } from "../../src/template/convert.js";
 import {
   bool,
   data,
@@ -111,7 +112,16 @@ const argMaker: fc.Arbitrary<(i: number) => Arg> = fc.oneof(
     })
     .map((parts) => () => strings(parts)),
 );
-const argsArb = fc.array(argMaker, { maxLength: 5 }).map((makers) => makers.map((m, i) => m(i)));
+const eighths = fc.integer({ min: -400, max: 400 }).map((n) => n / 8);
+const complexMaker: fc.Arbitrary<(i: number) => Arg> = fc.tuple(eighths, eighths).map(([re, im]) => () => ({
+  lit: `${re}${im < 0 ? "-" : "+"}${Math.abs(im)}i`,
+  value: new GoComplex("complex128", re, im),
+}));
+const argsArb = fc
+  .array(fc.oneof({ weight: 8, arbitrary: argMaker }, { weight: 1, arbitrary: complexMaker }), {
+    maxLength: 5,
+  })
+  .map((makers) => makers.map((m, i) => m(i)));
 
 const flags = fc.array(fc.constantFrom("-", "+", "#", "0", " "), { maxLength: 4 }).map((f) => f.join(""));
 const index = fc.constantFrom("", "", "", "", "[1]", "[2]", "[3]", "[0]", "[9]", "[x]", "[", "[]");
@@ -127,9 +137,9 @@ const precision = fc.oneof(
   fc.integer({ min: 0, max: 30 }).map((n) => `.${n}`),
   fc.constantFrom(".", ".*", ".[1]*", ".[2]*"),
 );
-const verb = fc.constantFrom(..."vvvvdddssqxXobOeEfFgGtcUT%z!".split(""), "é", "");
+const verb = fc.constantFrom(..."vvvvdddssqxXobOeEfFgGtcUT%z!w".split(""), "é", "");
 const directive = fc.tuple(flags, index, width, precision, index, verb).map((parts) => "%" + parts.join(""));
-const literal = fc.constantFrom("", "x", " ", "|", "é", "%%", "]");
+const literal = fc.constantFrom("", "x", " ", "|", "é", "😀", "%%", "]");
 const formatArb = fc
   .array(fc.oneof(directive, directive, literal), { minLength: 1, maxLength: 4 })
   .map((p) => p.join(""));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sprint, sprintf } from "../../src/template/fmt.js";
 import { htmlEscaper } from "../../src/template/escape.js";
+import { GoComplex } from "../../src/template/convert.js";
 import {
   GoNumber,
   GoStruct,
@@ -316,6 +317,71 @@ const compositeCases: Case[] = [
   p("%#v %#v %#v", int(1), str("a\nb"), bool(true)),
   p("%v%v%v", data("a"), int(1), float(2)),
 ];
+
+/** Operands produced by confd functions inside the template. */
+const seq123: Arg = { lit: "(seq 1 3)", value: tagSlice([1n, 2n, 3n], "[]int") };
+const seqNil: Arg = { lit: "(seq 3 1)", value: nilSlice("[]int") };
+const confdMap: Arg = {
+  lit: '(map "b" 1 "a" "x" "c" (seq 1 2))',
+  value: new Map<string, GoValue>([
+    ["b", 1n],
+    ["a", "x"],
+    ["c", tagSlice([1n, 2n], "[]int")],
+  ]),
+};
+const jsonObj: Arg = {
+  lit: '(json "{\\"a\\":1,\\"b\\":[true,null]}")',
+  value: data({ a: 1, b: [true, null] }).value,
+};
+const jsonArr: Arg = { lit: '(jsonArray "[1.5,\\"x\\",{}]")', value: data([1.5, "x", {}]).value };
+for (const f of ["%v", "%+v", "%#v", "%T", "%d", "%s", "%x", "%q", "%5v", "%p" /* only nil */]) {
+  if (f !== "%p") compositeCases.push(p(f, seq123), p(f, confdMap), p(f, jsonObj), p(f, jsonArr));
+  compositeCases.push(p(f, seqNil));
+}
+compositeCases.push(
+  p(
+    "%v %v %T",
+    { lit: '(atoi "42")', value: 42n },
+    { lit: '(parseBool "true")', value: true },
+    { lit: "(add 1 2)", value: 3n },
+  ),
+);
+
+/** Complex constants (complex128 in Go), as the executor models them. */
+const complexArg = (lit: string, re: number, im: number): Arg => ({
+  lit,
+  value: new GoComplex("complex128", re, im),
+});
+const COMPLEX = [
+  complexArg("1i", 0, 1),
+  complexArg("1.5+2i", 1.5, 2),
+  complexArg("-1-0.25i", -1, -0.25),
+  complexArg("3+0i", 3, 0),
+  complexArg("1e21-1e-7i", 1e21, -1e-7),
+];
+for (const f of [
+  "%v",
+  "%+v",
+  "%#v",
+  "%T",
+  "%g",
+  "%.2f",
+  "%8.3e",
+  "%+.1f",
+  "% g",
+  "%x",
+  "%b",
+  "%d",
+  "%s",
+  "%010.2f",
+  "%-12g|",
+]) {
+  for (const c of COMPLEX) compositeCases.push(p(f, c));
+}
+compositeCases.push(
+  { func: "print", args: [COMPLEX[1]!, COMPLEX[2]!] },
+  { func: "println", args: [COMPLEX[0]!, str("x")] },
+);
 
 const printCases: Case[] = [
   { func: "print", args: [] },

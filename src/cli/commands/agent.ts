@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
-import { startAgent, type AgentOptions } from "../../agent/agent.js";
+import { startAgent, type AgentHandle, type AgentOptions } from "../../agent/agent.js";
+import { UnreachableError } from "../../registry/errors.js";
 import { DEFAULT_PREFIX } from "../../registry/keys.js";
 import { resolveEndpoints } from "../../registry/etcd-client.js";
 
@@ -110,7 +111,7 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
   const stopRequested = new Promise<string>((r) => (signalled = r));
   process.once("SIGTERM", () => signalled("SIGTERM"));
   process.once("SIGINT", () => signalled("SIGINT"));
-  const agent = await startAgent({
+  const options: AgentOptions = {
     docker: { host: o.dockerHost, tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
     etcd: {
       endpoints,
@@ -125,7 +126,24 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
     hostName: o.hostName,
     resyncIntervalMs: o.resyncInterval * 1000,
     logger: log,
-  });
+  };
+  // etcd or Docker not up yet (e.g. at boot): keep trying; configuration errors end at once.
+  let agent: AgentHandle | undefined;
+  let stopSignal: string | undefined;
+  void stopRequested.then((sig) => (stopSignal = sig));
+  for (let delay = 500; !agent; delay = Math.min(10_000, delay * 2)) {
+    try {
+      agent = await startAgent(options);
+    } catch (e) {
+      if (!(e instanceof UnreachableError)) throw e;
+      log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
+      await Promise.race([new Promise((r) => setTimeout(r, delay)), stopRequested]);
+      if (stopSignal) {
+        log.info({ signal: stopSignal }, "stopped before the agent could start");
+        return;
+      }
+    }
+  }
   log.info({ host: agent.hostName, hostIp: agent.hostIp, etcd: endpoints }, "agent running");
   const sig = await stopRequested;
   log.info({ signal: sig }, "stopping");
