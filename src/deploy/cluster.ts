@@ -7,6 +7,7 @@ import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
 import { Registry } from "../registry/registry.js";
 import { readStackInfo, type StackInfo } from "../stack/state.js";
+import { readClusterFile } from "./config-file.js";
 import { connectHosts, hostsFromRegistry, parseHostSpec, type DeployHost, type HostSpec } from "./hosts.js";
 import type { Drainer } from "./stop.js";
 
@@ -17,6 +18,8 @@ export interface ClusterOptions {
   /** `--docker-host ENDPOINT[@ADDRESS]` values. */
   dockerHosts?: string[];
   dockerTls?: Omit<DockerConnectOptions, "host">;
+  /** A hosts file (see config-file.ts); default HECD_CONFIG. */
+  configFile?: string;
   /** Only these host names (`--host`). */
   only?: string[];
   stateDir?: string;
@@ -38,11 +41,15 @@ export interface Cluster {
 
 export async function openCluster(o: ClusterOptions): Promise<Cluster> {
   const stack = readStackInfo(o.stateDir);
+  const configPath = o.configFile ?? process.env.HECD_CONFIG;
+  const file = configPath ? readClusterFile(configPath) : undefined;
   const fromEnv = (process.env.ETCDCTL_ENDPOINTS ?? "").split(",").filter((e) => e.trim() !== "");
-  const endpoints = o.etcd?.length ? o.etcd : fromEnv.length ? fromEnv : stack?.etcdEndpoints;
+  const endpoints = [o.etcd, fromEnv, file?.etcd, stack?.etcdEndpoints].find(
+    (l) => l !== undefined && l.length > 0,
+  );
   if (!endpoints || endpoints.length === 0) {
     throw new Error(
-      `no etcd to use: pass --etcd http://HOST:2379, set ETCDCTL_ENDPOINTS, or start a stack here with \`hecd up\` (looked in ${o.stateDir ?? ".hecd"})`,
+      `no etcd to use: pass --etcd http://HOST:2379, set ETCDCTL_ENDPOINTS, list it in a --config file, or start a stack here with \`hecd up\` (looked in ${o.stateDir ?? ".hecd"})`,
     );
   }
   const registry = await Registry.connect({
@@ -55,6 +62,7 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
   try {
     let specs: HostSpec[];
     if (o.dockerHosts?.length) specs = o.dockerHosts.map(parseHostSpec);
+    else if (file?.dockerHosts.length) specs = file.dockerHosts;
     else if (stack) specs = stack.dockerHosts;
     else specs = await hostsFromRegistry(registry);
     if (specs.length === 0) {

@@ -48,6 +48,12 @@ export class HaproxyController {
     return this.drains.idle();
   }
 
+  /** True when the config file on disk is not what this desired set renders to. */
+  configFileDiffers(desired: ReadonlyMap<string, string>): boolean {
+    const { servers } = normalizeServers(desired, silentLogger);
+    return readConfigIfExists(this.o.configPath) !== renderConfig(this.config, servers);
+  }
+
   /** Changes global/frontend/backend options; the next sync reloads if the config changes. */
   setConfigOptions(config: HaproxyConfigOptions): void {
     this.config = config;

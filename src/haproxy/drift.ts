@@ -1,7 +1,7 @@
 import { describeAction, planBackend } from "./plan.js";
 import type { HaproxyController, SyncReport } from "./controller.js";
 import type { RuntimeApi } from "./runtime.js";
-import { normalizeServers, type Logger } from "./servers.js";
+import { normalizeServers, silentLogger, type Logger } from "./servers.js";
 
 export interface DriftOptions {
   controller: HaproxyController;
@@ -39,12 +39,13 @@ export function startDriftRepair(o: DriftOptions): DriftRepairer {
   };
 
   const compareAndRepair = async (desired: ReadonlyMap<string, string>): Promise<DriftCheck> => {
-    const { servers } = normalizeServers(desired, o.log);
+    const { servers } = normalizeServers(desired, silentLogger);
     const live = await o.runtime.showServersState(o.backend);
     const draining = o.controller.draining();
     const drift = planBackend(live, servers)
       .filter((a) => a.kind !== "remove" || !draining.has(a.name))
       .map(describeAction);
+    if (o.controller.configFileDiffers(desired)) drift.push("rewrite the config file");
     if (drift.length === 0) return { drift };
     for (const d of drift) o.log.warn({ backend: o.backend, drift: d }, `HAProxy drifted from etcd: ${d}`);
     const repair = await o.controller.syncNow(desired);

@@ -148,7 +148,7 @@ export async function startStack(o: UpOptions): Promise<Stack> {
 
     const hostIp = o.hostIp ?? "127.0.0.1";
     const agent: AgentHandle = await startAgent({
-      docker,
+      docker: { host: endpoint.url },
       etcd: { endpoints: etcdEndpoints },
       ttlSeconds: o.ttlSeconds ?? 15,
       prefix,

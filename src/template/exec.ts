@@ -107,6 +107,8 @@ class State {
   viface: boolean[];
   nvars = 1;
   readonly frames: Frame[] = [];
+  /** The first template node walked at each depth of the current call chain. */
+  readonly firstAt: (Frame | undefined)[] = [];
 
   constructor(
     public tmpl: TemplateEntry,
@@ -308,6 +310,7 @@ class State {
 
   walkTemplate(dot: GoValue, t: TemplateNode): void {
     this.node = t;
+    if (this.firstAt[this.depth] === undefined) this.firstAt[this.depth] = { tmpl: this.tmpl, node: t };
     const tmpl = this.ctx.lookup(t.name);
     if (tmpl === undefined || tmpl.tree === null) this.errorf(`template ${goQuote(t.name)} not defined`);
     if (this.depth === MAX_EXEC_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
@@ -321,6 +324,7 @@ class State {
       dotIface: this.dotIface,
     };
     this.frames.push({ tmpl: this.tmpl, node: t });
+    this.firstAt[this.depth + 1] = undefined;
     this.depth++;
     this.tmpl = tmpl;
     this.vnames = ["$"];
@@ -774,7 +778,7 @@ export function execute(tmpl: TemplateEntry, ctx: ExecContext, data: GoValue): s
     else s.walk(dot, tree.root);
   } catch (e) {
     if (e instanceof ExecAbort) throw new TemplateError(e.message);
-    if (isStackOverflow(e) && s.frames.length > 0) throw new TemplateError(depthError(s.frames));
+    if (isStackOverflow(e) && s.frames.length > 0) throw new TemplateError(depthError(s.frames, s.firstAt));
     throw e;
   }
   return s.output();
@@ -786,7 +790,7 @@ export function execute(tmpl: TemplateEntry, ctx: ExecContext, data: GoValue): s
  * the chain and extend it to depth 100000 to name the template and node
  * where Go stops.
  */
-function depthError(frames: readonly Frame[]): string {
+function depthError(frames: readonly Frame[], firstAt: readonly (Frame | undefined)[]): string {
   const n = frames.length;
   let period = 0;
   for (let p = 1; p <= Math.min(64, n >> 2); p++) {
@@ -797,12 +801,11 @@ function depthError(frames: readonly Frame[]): string {
       break;
     }
   }
-  // frames[d] is the template node walked at depth d (inside frames[d].tmpl).
-  let at: Frame = frames[n - 1]!;
-  if (period > 0) {
-    const offset = (MAX_EXEC_DEPTH - (n - 1)) % period;
-    at = frames[n - 1 - ((period - offset) % period)]!;
-  }
+  // Go stops at the first template node walked at depth MAX_EXEC_DEPTH;
+  // firstAt[d] is that node for depth d, and repeats with the chain.
+  let d = n - 1;
+  if (period > 0) d -= (period - ((MAX_EXEC_DEPTH - (n - 1)) % period)) % period;
+  const at: Frame = firstAt[d] ?? frames[d]!;
   const tree = at.tmpl.tree!;
   const { location, context } = errorContext(tree, at.node);
   return `template: ${location}: executing ${goQuote(at.tmpl.name)} at <${context}>: exceeded maximum template depth (${MAX_EXEC_DEPTH})`;

@@ -43,6 +43,13 @@ export function numberKind(goType: string, value: bigint | number): IntKind | 32
     case "uint64":
     case "uintptr":
       return "unsigned";
+    case "int":
+    case "int8":
+    case "int16":
+    case "int32":
+    case "rune":
+    case "int64":
+      return "signed";
   }
   return typeof value === "number" ? 64 : "signed";
 }
@@ -640,7 +647,8 @@ export class Printer {
       const kind = numberKind(v.goType, v.value);
       if (kind === 32 || kind === 64) this.printFloat(Number(v.value), kind, verb, v);
       else {
-        const n = typeof v.value === "bigint" ? v.value : BigInt(Math.trunc(v.value));
+        const n =
+          typeof v.value === "bigint" ? v.value : Number.isFinite(v.value) ? BigInt(Math.trunc(v.value)) : 0n;
         this.printInteger(n, kind === "signed", verb, v);
       }
       return;

@@ -19,7 +19,11 @@ export function compareGoStrings(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 export function sortGoStrings(xs: string[]): string[] {
+  // Without surrogates, UTF-16 code unit order (the native sort) is UTF-8 byte order.
+  if (!xs.some((x) => SURROGATE.test(x))) return xs.sort();
   return xs.sort(compareGoStrings);
 }
 

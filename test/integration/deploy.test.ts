@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, type AgentHandle } from "../../src/agent/agent.js";
+import { openCluster } from "../../src/deploy/cluster.js";
 import { connectHosts, type DeployHost } from "../../src/deploy/hosts.js";
 import { listManaged } from "../../src/deploy/inventory.js";
 import { listServices } from "../../src/deploy/ps.js";
@@ -101,6 +103,35 @@ describe("hecd run / stop / scale / ps across two Docker hosts", () => {
       await lost.close();
     }
     expect(await listManaged(hosts)).toHaveLength(before);
+  });
+
+  it("finds the hosts that agents publish under /hecd/hosts/ when none is given", async () => {
+    const agents: AgentHandle[] = await Promise.all(
+      dockerHosts.map((h) =>
+        startAgent({
+          docker: { host: h.endpoint },
+          etcd: { endpoints: [etcd.endpoint] },
+          hostIp: h.ip,
+          hostName: h.name,
+          ttlSeconds: 5,
+        }),
+      ),
+    );
+    try {
+      const cluster = await openCluster({ etcd: [etcd.endpoint], stateDir: "/nonexistent-hecd-state" });
+      try {
+        expect(cluster.hosts.map((h) => h.name).sort()).toEqual(dockerHosts.map((h) => h.name).sort());
+        const launched = await runContainers({ image, service: "found", replicas: 2, ...cluster });
+        const running = await listManaged(cluster.hosts, { all: false });
+        const perHost = cluster.hosts.map((h) => running.filter((p) => p.host.name === h.name).length);
+        expect(Math.max(...perHost) - Math.min(...perHost)).toBeLessThanOrEqual(1);
+        for (const l of launched) expect(await httpAnswer(l.address)).toContain(l.name);
+      } finally {
+        await cluster.close();
+      }
+    } finally {
+      await Promise.all(agents.map((a) => a.stop({ revoke: true })));
+    }
   });
 
   it("the CLI runs and lists through the same library", async () => {

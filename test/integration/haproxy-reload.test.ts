@@ -143,7 +143,10 @@ describe("controller: config file follows the live set; reload only when needed"
     expect(r.reload).toBeUndefined();
     expect(r.configWritten).toBe(true);
     expect(r.apply.added.sort()).toEqual(["c2", "c3"]);
-    expect(r.apply.removed.map((x) => x.name)).toEqual(["c1"]);
+    expect(r.apply.draining).toEqual(["c1"]);
+    await ctl.drained();
+    expect(ctl.draining().size).toBe(0);
+    expect((await hx.runtime.showServersState("app")).map((s) => s.name).sort()).toEqual(["c2", "c3"]);
     expect(await hx.workerPid()).toBe(worker);
     const text = readFileSync(hx.configPath, "utf8");
     expect(text).toContain(`server c2 ${backends[1]!.address} check inter 200 fall 2 rise 1`);
@@ -204,6 +207,81 @@ describe("controller: config file follows the live set; reload only when needed"
         },
         5000,
       );
+    } finally {
+      await drift.stop();
+    }
+  });
+
+  it("a long drain runs in the background: later changes and drift checks do not wait for it", async () => {
+    const slow = await startBackend("slowpoke");
+    const base = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const drift = startDriftRepair({
+      controller: ctl,
+      runtime: hx.runtime,
+      backend: "app",
+      desired: async () => base,
+      intervalMs: 60_000,
+      log,
+    });
+    try {
+      await ctl.sync(new Map([...base, ["slowpoke", slow.address]]));
+      // One slow request per server: round-robin puts one on slowpoke.
+      const inflight = Promise.all(
+        [0, 1, 2].map(async () => (await fetch(`http://127.0.0.1:${hx.port}/slow?ms=1500`)).text()),
+      );
+      await waitFor(
+        "session on slowpoke",
+        async () => ((await hx.runtime.serverLoad("app", "slowpoke"))?.scur ?? 0) > 0,
+        5000,
+        10,
+      );
+      const t0 = Date.now();
+      const r = await ctl.sync(base);
+      expect(r.apply.draining).toEqual(["slowpoke"]);
+      expect(ctl.draining().has("slowpoke")).toBe(true);
+      const r2 = await ctl.sync(new Map([...base, ["c1", backends[0]!.address]]));
+      expect(r2.apply.added).toEqual(["c1"]);
+      expect(r2.apply.actions.map((a) => a.kind)).toEqual(["add"]);
+      expect((await drift.checkNow()).drift).toEqual([`drain and remove c1`]);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect((await inflight).sort()).toEqual(["c2\n", "c3\n", "slowpoke\n"]);
+      await ctl.drained();
+      expect(Date.now() - t0).toBeGreaterThan(1000);
+      expect((await hx.runtime.showServersState("app")).map((s) => s.name).sort()).toEqual(["c2", "c3"]);
+    } finally {
+      await drift.stop();
+      await slow.close();
+    }
+  });
+
+  it("drift repair rewrites a config file edited behind hecd's back, without a reload", async () => {
+    const desired = new Map([
+      ["c2", backends[1]!.address],
+      ["c3", backends[2]!.address],
+    ]);
+    const drift = startDriftRepair({
+      controller: ctl,
+      runtime: hx.runtime,
+      backend: "app",
+      desired: async () => desired,
+      intervalMs: 60_000,
+      log,
+    });
+    try {
+      await ctl.drained();
+      expect((await drift.checkNow()).drift).toEqual([]);
+      const worker = await hx.workerPid();
+      const good = readFileSync(hx.configPath, "utf8");
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(hx.configPath, good.replace(/^ +server c3 .*\n/m, ""));
+      const r = await drift.checkNow();
+      expect(r.drift).toEqual(["rewrite the config file"]);
+      expect(r.repair?.reload).toBeUndefined();
+      expect(readFileSync(hx.configPath, "utf8")).toBe(good);
+      expect(await hx.workerPid()).toBe(worker);
     } finally {
       await drift.stop();
     }

@@ -156,7 +156,7 @@ describe("processor modes", () => {
       reloads++;
       return { ok: true, status: "0", output: "", ms: 0 };
     };
-    const done = runLoop([t.r], { kind: "watch", wait: { minMs: 100, maxMs: 2000 } }, opts, t.deps);
+    const done = runLoop([t.r], { kind: "watch", wait: { minMs: 300, maxMs: 5000 } }, opts, t.deps);
     await until("first render", () => t.reports.length === 1);
     for (let i = 0; i < 50; i++) {
       t.backend.put(`/app/servers/s${i}`, String(i));

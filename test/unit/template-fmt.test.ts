@@ -481,6 +481,14 @@ describe("fmt values the oracle cannot produce from a template", () => {
       ]),
     ).toBe("10 0xa -5 ffff");
     expect(sprintf("%T %T", [new GoNumber("uint8", 1n), new GoNumber("int64", 1n)])).toBe("uint8 int64");
+    expect(
+      sprintf("%v %x %#v %c", [
+        new GoNumber("int64", 5),
+        new GoNumber("int32", 255),
+        new GoNumber("uint", 16),
+        new GoNumber("rune", 65n),
+      ]),
+    ).toBe("5 ff 0x10 A");
     expect(sprintf("%*d|", [new GoNumber("uint8", 4n), 1n])).toBe("   1|");
   });
   it("prints nil slices and maps, typed maps and byte slices", () => {

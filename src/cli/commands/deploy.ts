@@ -21,6 +21,7 @@ import {
 } from "../options.js";
 
 interface CommonOptions extends EtcdCliOptions, DockerCliOptions {
+  config?: string;
   host: string[];
   stateDir: string;
   prefix?: string;
@@ -32,6 +33,7 @@ function common(cmd: Command): Command {
   addDockerOptions(cmd, true);
   return cmd
     .option("--host <name>", "only use this Docker host (repeatable)", collect, [])
+    .option("--config <file>", "hosts file: YAML with etcd: [URL...] and docker_hosts: [{name, endpoint, address}] (default: HECD_CONFIG)")
     .option("--state-dir <dir>", "find a stack started by `hecd up` here", DEFAULT_STATE_DIR)
     .option("--prefix <path>", "key prefix of the servers layout (default: the stack's, else /app/servers)")
     .addOption(
@@ -49,6 +51,7 @@ async function withCluster<T>(o: CommonOptions, fn: (c: Cluster) => Promise<T>):
     etcdAuth: sec.auth,
     dockerHosts: o.dockerHost,
     dockerTls: { tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
+    configFile: o.config,
     only: o.host,
     stateDir: o.stateDir,
     prefix: o.prefix,
