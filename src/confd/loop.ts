@@ -56,7 +56,14 @@ export async function runLoop(
 
   const cycle = async (): Promise<{ report: CycleReport; snapshot: Snapshot }> => {
     const started = performance.now();
-    const snapshot = await backend.getValues(prefixes);
+    let snapshot: Snapshot;
+    try {
+      snapshot = await backend.getValues(prefixes);
+    } catch (e) {
+      throw new Error(`cannot read keys from the ${backend.name} backend: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
     const readMs = performance.now() - started;
     const changes = diffSnapshots(previous?.values, snapshot.values);
     if (previous) logChanges(log, changes);
@@ -73,7 +80,7 @@ export async function runLoop(
       const { report } = await cycle();
       return report.failed ? 1 : 0;
     } catch (e) {
-      log.error({ err: (e as Error).message }, `cannot read keys from the ${backend.name} backend`);
+      log.error((e as Error).message);
       return 1;
     }
   }
@@ -83,10 +90,7 @@ export async function runLoop(
       try {
         await cycle();
       } catch (e) {
-        log.error(
-          { err: (e as Error).message },
-          `cannot read keys from the ${backend.name} backend; retrying in ${mode.seconds}s`,
-        );
+        log.error(`${(e as Error).message}; retrying in ${mode.seconds}s`);
       }
       await sleep(mode.seconds * 1000, signal);
     }
@@ -104,10 +108,7 @@ export async function runLoop(
       if (!report.failed) retryMs = RETRY_MIN_MS;
     } catch (e) {
       if (signal.aborted) break;
-      log.error(
-        { err: (e as Error).message },
-        `cannot read keys from the ${backend.name} backend; retrying in ${retryMs} ms`,
-      );
+      log.error(`${(e as Error).message}; retrying in ${retryMs} ms`);
       await sleep(retryMs, signal);
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;

@@ -98,7 +98,11 @@ export async function drainServer(
   server: string,
   opts: Partial<DrainOptions> = {},
 ): Promise<DrainResult> {
-  const o = { ...defaultDrainOptions, ...opts };
+  const o: DrainOptions = {
+    timeoutMs: opts.timeoutMs ?? defaultDrainOptions.timeoutMs,
+    pollMs: opts.pollMs ?? defaultDrainOptions.pollMs,
+    log: opts.log ?? defaultDrainOptions.log,
+  };
   const started = Date.now();
   const gone = (): DrainResult => ({
     name: server,

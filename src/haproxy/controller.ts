@@ -75,28 +75,29 @@ export class HaproxyController {
     const { servers } = normalizeServers(desired, silentLogger);
     const text = renderConfig(this.config, servers);
     const old = readConfigIfExists(this.o.configPath);
-    let configWritten = false;
-    if (old !== text) {
-      await writeConfigAtomic(this.o.configPath, text, this.o.haproxyBin ?? "haproxy");
-      configWritten = true;
-    }
-    let reload: ReloadResult | undefined;
-    if (old !== undefined && configSkeleton(old) !== configSkeleton(text)) {
+    const bin = this.o.haproxyBin ?? "haproxy";
+    const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
+    const apply = (): Promise<ApplyReport> =>
+      applyBackends(this.o.runtime, this.config.backend, desired, {
+        check: this.config.check,
+        drain,
+        drains: this.drains,
+      });
+
+    if (old === undefined || configSkeleton(old) !== configSkeleton(text)) {
+      await writeConfigAtomic(this.o.configPath, text, bin);
+      if (old === undefined) return { configWritten: true, apply: await apply() };
       this.o.log.info(
         { configPath: this.o.configPath },
         "configuration changed outside the server list: seamless reload",
       );
-      reload = await seamlessReload(this.o.master, {
-        configPath: this.o.configPath,
-        haproxyBin: this.o.haproxyBin,
-      });
+      const reload = await seamlessReload(this.o.master, { configPath: this.o.configPath, haproxyBin: bin });
+      return { reload, configWritten: true, apply: await apply() };
     }
-    const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
-    const apply = await applyBackends(this.o.runtime, this.config.backend, desired, {
-      check: this.config.check,
-      drain,
-      drains: this.drains,
-    });
-    return { reload, configWritten, apply };
+    // Only server lines differ: the runtime API first (the fast path), then the file. The
+    // skeleton already passed haproxy -c and server lines come from validated entries.
+    const report = await apply();
+    if (old !== text) await writeConfigAtomic(this.o.configPath, text);
+    return { configWritten: old !== text, apply: report };
   }
 }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { masterSocketPath, runtimeSocketPath } from "./config.js";
 import { MasterCli } from "./master.js";
 import { RuntimeApi } from "./runtime.js";
@@ -52,4 +53,74 @@ export async function waitForHaproxy(
   throw new Error(
     `HAProxy did not become ready within ${timeoutMs} ms: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}`,
   );
+}
+
+export interface HaproxyProcess {
+  /** Master pid. */
+  pid: number;
+  runtime: RuntimeApi;
+  master: MasterCli;
+  /** HAProxy's stdout and stderr so far (the last 64 KiB). */
+  output(): string;
+  /** Resolves with the exit code (or signal name) when the master exits. */
+  exited: Promise<number | string>;
+  /**
+   * Stops HAProxy. Graceful (default): SIGUSR1, workers finish their connections; after
+   * `timeoutMs` SIGTERM, then SIGKILL.
+   */
+  stop(opts?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface StartHaproxyProcessOptions {
+  stateDir: string;
+  configPath: string;
+  haproxyBin?: string;
+  readyTimeoutMs?: number;
+  /** Called with each chunk HAProxy writes (its log goes to stderr). */
+  onOutput?: (chunk: string) => void;
+}
+
+/**
+ * Starts `haproxy -W -S <state>/haproxy-master.sock -f <config>` as a child process and
+ * resolves once both sockets answer; rejects with HAProxy's output if it exits first.
+ */
+export async function startHaproxyProcess(o: StartHaproxyProcessOptions): Promise<HaproxyProcess> {
+  const bin = o.haproxyBin ?? "haproxy";
+  let output = "";
+  const proc = spawn(bin, haproxyArgs(o.stateDir, o.configPath), { stdio: ["ignore", "pipe", "pipe"] });
+  const onData = (d: Buffer): void => {
+    const chunk = d.toString("utf8");
+    output = (output + chunk).slice(-65_536);
+    o.onOutput?.(chunk);
+  };
+  proc.stdout.on("data", onData);
+  proc.stderr.on("data", onData);
+  const exited = new Promise<number | string>((resolve) => {
+    proc.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+    proc.once("error", (e: NodeJS.ErrnoException) => {
+      output += `\n${e.code === "ENOENT" ? `${bin} not found: install it with "apt-get install -y haproxy"` : e.message}`;
+      resolve(e.code ?? "error");
+    });
+  });
+  const died = exited.then((how): never => {
+    throw new Error(`haproxy exited (${how}) before it was ready: ${output.slice(-3000)}`);
+  });
+  const { runtime, master } = haproxyClients(o.stateDir);
+  const stop = async (s: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const timeoutMs = s.timeoutMs ?? 10_000;
+    proc.kill(s.graceful === false ? "SIGTERM" : "SIGUSR1");
+    const term = setTimeout(() => proc.kill("SIGTERM"), timeoutMs);
+    const kill = setTimeout(() => proc.kill("SIGKILL"), timeoutMs + 5000);
+    await exited;
+    clearTimeout(term);
+    clearTimeout(kill);
+  };
+  try {
+    await waitForHaproxy(runtime, master, o.readyTimeoutMs ?? 20_000, died);
+  } catch (e) {
+    await stop({ graceful: false, timeoutMs: 2000 });
+    throw e;
+  }
+  return { pid: proc.pid!, runtime, master, output: () => output, exited, stop };
 }

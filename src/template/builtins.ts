@@ -5,6 +5,7 @@
 
 import {
   GoComplex,
+  isNilValue,
   assignable,
   basicKind,
   capOf,
@@ -266,10 +267,6 @@ export function isFuncValue(v: GoValue): v is GoFuncValue {
 const errBadComparisonType = "invalid type for comparison";
 const errBadComparison = "incompatible types for comparison";
 const errNoComparison = "missing argument for comparison";
-
-function isNilValue(v: GoValue): boolean {
-  return v === undefined || v === null;
-}
 
 /** Go == on two values of the same non-basic kind. */
 function sameValue(a: GoValue, b: GoValue): boolean {

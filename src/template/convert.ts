@@ -103,7 +103,31 @@ export function canBeNil(typ: string): boolean {
   return false;
 }
 
-/** reflect.Zero(typ) in hecd's value model (nil slices and maps become empty ones). */
+/**
+ * Marks a nil slice or map: it prints, ranges and measures like an empty one,
+ * but `eq x nil` is true for it (Go's `seq 3 1`, zero values of slice types).
+ */
+export const GO_NIL: unique symbol = Symbol("goNil");
+
+export function nilSlice(typ: string): GoValue[] {
+  const arr = tagSlice([], typ);
+  (arr as { [GO_NIL]?: true })[GO_NIL] = true;
+  return arr;
+}
+
+export function nilMap(typ: string): Map<string, GoValue> {
+  const m = tagMap(new Map(), typ);
+  (m as { [GO_NIL]?: true })[GO_NIL] = true;
+  return m;
+}
+
+/** Whether a value is Go's nil: no value, a nil interface, or a slice/map marked GO_NIL. */
+export function isNilValue(v: GoValue): boolean {
+  if (v === undefined || v === null) return true;
+  return typeof v === "object" && (v as { [GO_NIL]?: true })[GO_NIL] === true;
+}
+
+/** reflect.Zero(typ) in hecd's value model. */
 export function zeroValue(typ: string): GoValue {
   switch (kindOf(typ)) {
     case "bool":
@@ -119,9 +143,9 @@ export function zeroValue(typ: string): GoValue {
     case "string":
       return "";
     case "slice":
-      return tagSlice([], typ);
+      return nilSlice(typ);
     case "map":
-      return tagMap(new Map(), typ);
+      return nilMap(typ);
     case "reflect":
       return undefined;
   }

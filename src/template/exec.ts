@@ -35,6 +35,7 @@ import type {
   CommandNode,
   FieldNode,
   IdentifierNode,
+  ListNode,
   Node,
   NumberNode,
   PipeNode,
@@ -197,6 +198,47 @@ class State {
   // ---- walk
 
   walk(dot: GoValue, node: Node): Flow {
+    if (node.type === "list") return this.walkList(dot, node);
+    return this.walkNode(dot, node);
+  }
+
+  /** Walks a list's nodes; the common node kinds are handled inline to keep the JS stack shallow. */
+  walkList(dot: GoValue, list: ListNode): Flow {
+    const nodes = list.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      this.node = node;
+      let r: Flow;
+      switch (node.type) {
+        case "text":
+          this.write(node.text);
+          continue;
+        case "action": {
+          const val = this.evalPipeline(dot, node.pipe);
+          if (node.pipe.decl.length === 0) this.printValue(node, val);
+          continue;
+        }
+        case "if":
+          r = this.walkIfOrWith(false, dot, node);
+          break;
+        case "with":
+          r = this.walkIfOrWith(true, dot, node);
+          break;
+        case "range":
+          r = this.walkRange(dot, node);
+          break;
+        case "template":
+          this.walkTemplate(dot, node);
+          continue;
+        default:
+          r = this.walkNode(dot, node);
+      }
+      if (r !== NORMAL) return r;
+    }
+    return NORMAL;
+  }
+
+  walkNode(dot: GoValue, node: Node): Flow {
     this.node = node;
     switch (node.type) {
       case "action": {
@@ -207,14 +249,8 @@ class State {
       case "text":
         this.write(node.text);
         return NORMAL;
-      case "list": {
-        const nodes = node.nodes;
-        for (let i = 0; i < nodes.length; i++) {
-          const r = this.walk(dot, nodes[i]!);
-          if (r !== NORMAL) return r;
-        }
-        return NORMAL;
-      }
+      case "list":
+        return this.walkList(dot, node);
       case "if":
         return this.walkIfOrWith(false, dot, node);
       case "with":
@@ -242,13 +278,13 @@ class State {
       if (isWith) {
         const saved = this.dotIface;
         this.dotIface = false;
-        r = this.walk(val, node.list);
+        r = this.walkList(val, node.list);
         this.dotIface = saved;
       } else {
-        r = this.walk(dot, node.list);
+        r = this.walkList(dot, node.list);
       }
     } else if (node.elseList !== null) {
-      r = this.walk(dot, node.elseList);
+      r = this.walkList(dot, node.elseList);
     }
     this.pop(mark);
     return r;
@@ -271,7 +307,7 @@ class State {
           if (ndecl > 0) this.setTopVar(1, elem, iface);
           if (ndecl > 1) this.setTopVar(2, BigInt(i), false);
           this.dotIface = iface;
-          const f = this.walk(elem, r.list);
+          const f = this.walkList(elem, r.list);
           this.pop(mark);
           if (f === BREAK) break;
         }
@@ -286,7 +322,7 @@ class State {
           if (ndecl > 0) this.setTopVar(1, elem, iface);
           if (ndecl > 1) this.setTopVar(2, key, false);
           this.dotIface = iface;
-          const f = this.walk(elem, r.list);
+          const f = this.walkList(elem, r.list);
           this.pop(mark);
           if (f === BREAK) break;
         }
@@ -299,7 +335,7 @@ class State {
     }
     this.dotIface = savedIface;
     if (!iterated && r.elseList !== null) {
-      const f = this.walk(dot, r.elseList);
+      const f = this.walkList(dot, r.elseList);
       this.pop(outerMark);
       // Go's walkRange recovers a break raised in its own else list.
       return f === BREAK ? NORMAL : f;
@@ -332,7 +368,7 @@ class State {
     this.viface = [false];
     this.nvars = 1;
     this.dotIface = false;
-    this.walk(newDot, tmpl.tree.root);
+    this.walkList(newDot, tmpl.tree.root);
     this.depth--;
     this.frames.pop();
     this.tmpl = saved.tmpl;

@@ -42,6 +42,10 @@ export function parseJSON(text: string): JSONNode {
   return new Parser(text).top();
 }
 
+const MAX_DEPTH = 10000;
+
+type Frame = { kind: "arr"; items: JSONNode[] } | { kind: "obj"; items: [string, JSONNode][]; key: string };
+
 class Parser {
   private i = 0;
   constructor(private readonly s: string) {}
@@ -57,21 +61,82 @@ class Parser {
     while (isSpace(this.s[this.i])) this.i++;
   }
 
+  // Iterative, so nesting up to Go's limit (10000) cannot overflow the JS stack.
   top(): JSONNode {
-    const v = this.value();
-    this.ws();
-    if (this.i < this.s.length) this.fail("after top-level value");
-    return v;
+    const stack: Frame[] = [];
+    for (;;) {
+      this.ws();
+      const c = this.s[this.i];
+      let v: JSONNode;
+      if (c === "[" || c === "{") {
+        if (stack.length >= MAX_DEPTH) this.fail("exceeded max depth");
+        this.i++;
+        this.ws();
+        if (c === "[") {
+          if (this.s[this.i] !== "]") {
+            stack.push({ kind: "arr", items: [] });
+            continue;
+          }
+          this.i++;
+          v = { t: "arr", v: [] };
+        } else {
+          if (this.s[this.i] !== "}") {
+            stack.push({ kind: "obj", items: [], key: this.objectKey() });
+            continue;
+          }
+          this.i++;
+          v = { t: "obj", v: [] };
+        }
+      } else {
+        v = this.scalar(c);
+      }
+      // A value is complete: hand it to the enclosing containers, closing them as they end.
+      for (;;) {
+        const top = stack[stack.length - 1];
+        this.ws();
+        if (top === undefined) {
+          if (this.i < this.s.length) this.fail("after top-level value");
+          return v;
+        }
+        const d = this.s[this.i];
+        if (top.kind === "arr") {
+          top.items.push(v);
+          if (d === ",") {
+            this.i++;
+            break;
+          }
+          if (d !== "]") this.fail("after array element");
+          this.i++;
+          stack.pop();
+          v = { t: "arr", v: top.items };
+        } else {
+          top.items.push([top.key, v]);
+          if (d === ",") {
+            this.i++;
+            top.key = this.objectKey();
+            break;
+          }
+          if (d !== "}") this.fail("after object key:value pair");
+          this.i++;
+          stack.pop();
+          v = { t: "obj", v: top.items };
+        }
+      }
+    }
   }
 
-  private value(): JSONNode {
+  private objectKey(): string {
     this.ws();
-    const c = this.s[this.i];
+    if (this.s[this.i] !== '"') this.fail("looking for beginning of object key string");
+    const k = this.string();
+    this.ws();
+    if (this.s[this.i] !== ":") this.fail("after object key");
+    this.i++;
+    return k;
+  }
+
+  private scalar(c: string | undefined): JSONNode {
     switch (c) {
-      case "{":
-        return this.object();
-      case "[":
-        return this.array();
       case '"':
         return { t: "str", v: this.string() };
       case "t":
@@ -186,60 +251,6 @@ class Parser {
     this.i += 4;
     return v;
   }
-
-  private array(): JSONNode {
-    this.i++;
-    const out: JSONNode[] = [];
-    this.ws();
-    if (this.s[this.i] === "]") {
-      this.i++;
-      return { t: "arr", v: out };
-    }
-    for (;;) {
-      out.push(this.value());
-      this.ws();
-      const c = this.s[this.i];
-      if (c === ",") {
-        this.i++;
-        continue;
-      }
-      if (c === "]") {
-        this.i++;
-        return { t: "arr", v: out };
-      }
-      this.fail("after array element");
-    }
-  }
-
-  private object(): JSONNode {
-    this.i++;
-    const out: [string, JSONNode][] = [];
-    this.ws();
-    if (this.s[this.i] === "}") {
-      this.i++;
-      return { t: "obj", v: out };
-    }
-    for (;;) {
-      this.ws();
-      if (this.s[this.i] !== '"') this.fail("looking for beginning of object key string");
-      const k = this.string();
-      this.ws();
-      if (this.s[this.i] !== ":") this.fail("after object key");
-      this.i++;
-      out.push([k, this.value()]);
-      this.ws();
-      const c = this.s[this.i];
-      if (c === ",") {
-        this.i++;
-        continue;
-      }
-      if (c === "}") {
-        this.i++;
-        return { t: "obj", v: out };
-      }
-      this.fail("after object key:value pair");
-    }
-  }
 }
 
 /** The kind name Go's UnmarshalTypeError uses for a JSON value. */
@@ -260,13 +271,11 @@ export function jsonKind(n: JSONNode): string {
   }
 }
 
-/** Converts a decoded JSON node to a Go interface{} value (numbers as float64). */
-export function jsonToGo(n: JSONNode, errs: string[]): GoValue {
+function shallowToGo(n: JSONNode, errs: string[]): GoValue {
   switch (n.t) {
     case "null":
       return null;
     case "bool":
-      return n.v;
     case "str":
       return n.v;
     case "num": {
@@ -276,13 +285,35 @@ export function jsonToGo(n: JSONNode, errs: string[]): GoValue {
       return f;
     }
     case "arr":
-      return n.v.map((x) => jsonToGo(x, errs));
-    case "obj": {
-      const m: GoMap = new Map();
-      for (const [k, v] of n.v) m.set(k, jsonToGo(v, errs));
-      return m;
+      return new Array<GoValue>(n.v.length);
+    case "obj":
+      return new Map<string, GoValue>();
+  }
+}
+
+/**
+ * Converts a decoded JSON node to a Go interface{} value (numbers as float64).
+ * Number overflows are appended to errs in document order, as Go reports the first.
+ */
+export function jsonToGo(root: JSONNode, errs: string[]): GoValue {
+  const holder: GoValue[] = [null];
+  // Pre-order walk with an explicit stack: document order, no recursion.
+  const work: [JSONNode, GoValue[] | GoMap, string | number][] = [[root, holder, 0]];
+  while (work.length > 0) {
+    const [n, parent, key] = work.pop()!;
+    const g = shallowToGo(n, errs);
+    if (parent instanceof Map) parent.set(key as string, g);
+    else parent[key as number] = g;
+    if (n.t === "arr") {
+      for (let i = n.v.length - 1; i >= 0; i--) work.push([n.v[i]!, g as GoValue[], i]);
+    } else if (n.t === "obj") {
+      // Set keys in document order first (Go keeps the last duplicate), then fill values.
+      const m = g as GoMap;
+      for (const [k] of n.v) m.set(k, null);
+      for (let i = n.v.length - 1; i >= 0; i--) work.push([n.v[i]![1], m, n.v[i]![0]]);
     }
   }
+  return holder[0];
 }
 
 /** json.Unmarshal(text, &target) where target is map[string]interface{} or []interface{}. */

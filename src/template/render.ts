@@ -6,7 +6,7 @@ import { confdFuncs } from "./confd-funcs.js";
 import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
 import { base as pathBase, join as pathJoin } from "./gopath.js";
 import { atoi, formatFloatF } from "./gostrconv.js";
-import { MemKV } from "./memkv.js";
+import { compareGoStrings, MemKV } from "./memkv.js";
 import { Template } from "./template.js";
 import type { GoValue } from "./value.js";
 
@@ -46,8 +46,7 @@ function readText(file: string, what: string): string {
   }
 }
 
-function readJSON(file: string, what: string, hint: string): JSONNode {
-  const text = readText(file, what);
+function readJSON(file: string, what: string, hint: string, text = readText(file, what)): JSONNode {
   try {
     return parseJSON(text);
   } catch (e) {
@@ -79,7 +78,7 @@ function scalarString(n: JSONNode): string | null {
 
 function walkKV(n: JSONNode, prefix: string, out: Map<string, string>): void {
   if (n.t === "obj") {
-    const names = [...new Map(n.v).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = [...new Map(n.v).entries()].sort(([a], [b]) => compareGoStrings(a, b));
     for (const [k, v] of names) walkKV(v, pathJoin(prefix, k), out);
   } else if (n.t === "arr") {
     n.v.forEach((el, idx) => walkKV(el, pathJoin(prefix, String(idx)), out));
@@ -124,9 +123,10 @@ function fastFlatKV(text: string): MemKV | null {
 }
 
 export function loadKVFile(file: string): MemKV {
-  const fast = fastFlatKV(readText(file, "key/value file"));
+  const text = readText(file, "key/value file");
+  const fast = fastFlatKV(text);
   if (fast !== null) return fast;
-  const node = readJSON(file, "key/value file", KV_HINT);
+  const node = readJSON(file, "key/value file", KV_HINT, text);
   if (node.t !== "obj" && node.t !== "null") {
     throw new RenderInputError(
       `${file}: the key/value file must hold a JSON object, not ${node.t === "arr" ? "an array" : "a " + node.t} (${KV_HINT})`,

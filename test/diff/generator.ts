@@ -421,10 +421,66 @@ const KV = fc.option(
   { nil: undefined },
 );
 
+// Store-focused cases: random key trees and random patterns/dirs through every
+// store function, so memkv's corners and path.Match are fuzzed against Go.
+const SEGMENT = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom("a", "b", "ab", "app", "srv", "x1", "é", "😀", "a.b") },
+  { weight: 1, arbitrary: fc.constantFrom("", ".", "..", "*", "?", "[x]", "a b") },
+);
+const KEY = fc.array(SEGMENT, { minLength: 1, maxLength: 4 }).map((xs) => "/" + xs.join("/"));
+const STORE_KV = fc.dictionary(KEY, fc.constantFrom("1", "22", "333", "v", "", "a:b", "é"), { maxKeys: 10 });
+const PATTERN_PART = fc.constantFrom(
+  "a",
+  "b",
+  "app",
+  "*",
+  "?",
+  "[ab]",
+  "[^a]",
+  "[a-z]*",
+  "\\*",
+  "é",
+  "😀",
+  "[",
+  "\\",
+  "x1",
+  "",
+);
+const PATTERN = fc
+  .array(PATTERN_PART, { minLength: 1, maxLength: 4 })
+  .map((xs) => JSON.stringify("/" + xs.join("/")));
+const DIR = fc
+  .oneof(KEY, fc.constantFrom("/", "", "/a/", "a", "/app//", "/a/..", "//"))
+  .map((d) => JSON.stringify(d));
+const STORE_ACTION = fc.oneof(
+  PATTERN.map((p) => `{{range gets ${p}}}{{.Key}}={{.Value}};{{end}}`),
+  PATTERN.map((p) => `{{getvs ${p}}}`),
+  PATTERN.map((p) => `{{range sortKVByLength (gets ${p})}}{{.Key}} {{end}}`),
+  PATTERN.map((p) => `{{reverse (sortByLength (getvs ${p}))}}`),
+  DIR.map((d) => `{{ls ${d}}}`),
+  DIR.map((d) => `{{lsdir ${d}}}`),
+  DIR.map((d) => `{{range lsdir ${d}}}{{.}}:{{ls (printf "%s/%s" ${d} .)}} {{end}}`),
+  DIR.map((d) => `{{exists ${d}}} {{getv ${d} "dflt"}}`),
+  KEY.map((k) => `{{with get ${JSON.stringify(k)}}}{{.Key}} {{base .Key}} {{dir .Key}}{{end}}`),
+  DIR.map(
+    (d) =>
+      `{{range $i, $n := ls ${d}}}{{$i}}{{$n}}{{range gets (printf "%s/*" $n)}}{{.Value}}{{end}},{{end}}`,
+  ),
+);
+const STORE_CASE = fc
+  .tuple(fc.array(STORE_ACTION, { minLength: 1, maxLength: 4 }), STORE_KV)
+  .map(([actions, kv]) => ({ template: actions.join("\n"), kv }) as Omit<DiffCase, "name">);
+
 /** One random case: a template (valid or mutated), the dot, and a KV store. */
-export const CASE: fc.Arbitrary<Omit<DiffCase, "name">> = fc
-  .tuple(fc.oneof({ weight: 4, arbitrary: TEMPLATE }, { weight: 1, arbitrary: MUTATED }), DATA, KV)
-  .map(([template, data, kv]) => ({ template, data, kv }));
+export const CASE: fc.Arbitrary<Omit<DiffCase, "name">> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.oneof({ weight: 4, arbitrary: TEMPLATE }, { weight: 1, arbitrary: MUTATED }), DATA, KV)
+      .map(([template, data, kv]) => ({ template, data, kv })),
+  },
+  { weight: 1, arbitrary: STORE_CASE },
+);
 
 /** N cases from a fixed seed (same seed, same cases). */
 export function generateCases(seed: number, count: number): DiffCase[] {

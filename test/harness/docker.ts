@@ -29,6 +29,8 @@ export interface DockerHost {
   socket: string;
   /** `unix://<socket>` */
   endpoint: string;
+  /** With `{ tls: true }`: `tcp://<ip>:2376`, served with --tlsverify, and the client cert dir. */
+  tcp?: { endpoint: string; certPath: string };
   /** Address published ports bind to: `127.0.0.<10+slot>`. */
   ip: string;
   /** Bridge interface name. */
@@ -158,7 +160,70 @@ function bridgeName(i: number): string {
   return `hecdbr${i}`;
 }
 
-async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost> {
+/** A CA, a server cert for `ip` and a client cert, as Docker expects them (ca.pem, cert.pem, key.pem). */
+function makeCerts(dir: string, ip: string): { server: string; client: string } {
+  const openssl = requireTool("openssl", "apt-get install -y openssl");
+  const server = join(dir, "server");
+  const client = join(dir, "client");
+  mkdirSync(server, { recursive: true });
+  mkdirSync(client, { recursive: true });
+  const ssl = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: "pipe" });
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=hecd-test-docker-ca",
+  );
+  writeFileSync(join(dir, "server.ext"), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
+  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
+  for (const [who, out] of [
+    ["server", server],
+    ["client", client],
+  ] as const) {
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(out, "key.pem"),
+      "-out",
+      `${who}.csr`,
+      "-subj",
+      `/CN=${who}`,
+    );
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      join(out, "cert.pem"),
+      "-days",
+      "2",
+      "-extfile",
+      `${who}.ext`,
+    );
+    execFileSync("cp", [join(dir, "ca.pem"), join(out, "ca.pem")]);
+  }
+  return { server, client };
+}
+
+async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOptions): Promise<DockerHost> {
   const i = slot.index;
   const name = `hecd-h${i}`;
   const ip = `127.0.0.${10 + i}`;
@@ -172,6 +237,23 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
   execFileSync("ip", ["addr", "add", `${subnetPrefix(i)}1/24`, "dev", bridge]);
   execFileSync("ip", ["link", "set", bridge, "up"]);
 
+  let tcp: DockerHost["tcp"];
+  const tlsArgs: string[] = [];
+  if (opts.tls) {
+    const certs = makeCerts(join(dir, "certs"), ip);
+    tcp = { endpoint: `tcp://${ip}:2376`, certPath: certs.client };
+    tlsArgs.push(
+      "-H",
+      tcp.endpoint,
+      "--tlsverify",
+      "--tlscacert",
+      join(certs.server, "ca.pem"),
+      "--tlscert",
+      join(certs.server, "cert.pem"),
+      "--tlskey",
+      join(certs.server, "key.pem"),
+    );
+  }
   let proc: ChildProcess | undefined;
   let log = "";
   const launch = async () => {
@@ -198,6 +280,7 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
         "--ip-masq=false",
         "--userland-proxy=true",
         "--log-level=warn",
+        ...tlsArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -233,6 +316,7 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
     name,
     socket,
     endpoint: `unix://${socket}`,
+    ...(tcp ? { tcp } : {}),
     ip,
     bridge,
     docker,
@@ -286,7 +370,12 @@ async function startDockerHost(slot: Slot, dockerd: string): Promise<DockerHost>
 }
 
 /** Starts `n` dockerd hosts in parallel; on failure, stops the ones that started and throws. */
-export async function startDockerHosts(n: number): Promise<DockerHost[]> {
+export interface DockerHostOptions {
+  /** Also serve the API on tcp://<ip>:2376 with --tlsverify and freshly made certificates. */
+  tls?: boolean;
+}
+
+export async function startDockerHosts(n: number, opts: DockerHostOptions = {}): Promise<DockerHost[]> {
   const dockerd = requireTool("dockerd", "apt-get install -y docker.io");
   requireTool("ip", "apt-get install -y iproute2");
   requireTool("tar", "apt-get install -y tar");
@@ -294,7 +383,7 @@ export async function startDockerHosts(n: number): Promise<DockerHost[]> {
     throw new Error("the Docker test harness must run as root (it starts dockerd and creates bridges)");
   const slots: Slot[] = [];
   for (let k = 0; k < n; k++) slots.push(claimSlot());
-  const results = await Promise.allSettled(slots.map((s) => startDockerHost(s, dockerd)));
+  const results = await Promise.allSettled(slots.map((s) => startDockerHost(s, dockerd, opts)));
   const hosts = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const failed = results.find((r) => r.status === "rejected");
   if (failed) {

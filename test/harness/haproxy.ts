@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import {
   Agent,
@@ -13,17 +12,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   defaultConfigOptions,
-  haproxyArgs,
-  masterSocketPath,
-  waitForHaproxy,
   normalizeServers,
   renderConfig,
-  runtimeSocketPath,
   silentLogger,
+  startHaproxyProcess,
   type HaproxyConfigOptions,
+  type HaproxyProcess,
 } from "../../src/haproxy/index.js";
-import { MasterCli } from "../../src/haproxy/master.js";
-import { RuntimeApi } from "../../src/haproxy/runtime.js";
+import type { MasterCli } from "../../src/haproxy/master.js";
+import type { RuntimeApi } from "../../src/haproxy/runtime.js";
 import { freePort } from "./ports.js";
 import { requireTool } from "./tools.js";
 
@@ -73,45 +70,28 @@ export async function startHaproxy(opts: StartHaproxyOptions = {}): Promise<Hapr
       ? opts.config.replaceAll("{{STATE}}", dir).replaceAll("{{PORT}}", String(port))
       : renderConfig(options, normalizeServers(opts.servers ?? new Map(), silentLogger).servers);
   writeFileSync(configPath, text, { mode: 0o600 });
-  const masterSock = masterSocketPath(dir);
-  let output = "";
-  const proc: ChildProcess = spawn(bin, haproxyArgs(dir, configPath), {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout?.on("data", (d) => (output += d));
-  proc.stderr?.on("data", (d) => (output += d));
-  const exited = new Promise<never>((_, reject) =>
-    proc.once("exit", (code) => reject(new Error(`haproxy exited with ${code}: ${output.slice(-3000)}`))),
-  );
-  exited.catch(() => {});
-  const runtime = new RuntimeApi(runtimeSocketPath(dir));
-  const master = new MasterCli(masterSock);
-  const stop = async (): Promise<void> => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const gone = new Promise<void>((r) => proc.once("exit", () => r()));
-      proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await gone;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  let hp: HaproxyProcess;
   try {
-    await waitForHaproxy(runtime, master, 20_000, exited);
+    hp = await startHaproxyProcess({ stateDir: dir, configPath, haproxyBin: bin });
   } catch (e) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  const { runtime, master } = hp;
+  const stop = async (): Promise<void> => {
+    await hp.stop({ graceful: false, timeoutMs: 5000 });
+    rmSync(dir, { recursive: true, force: true });
+  };
   return {
     runtime,
     master,
     port,
-    pid: proc.pid!,
+    pid: hp.pid,
     dir,
     configPath,
     options,
     bin,
-    output: () => output,
+    output: () => hp.output(),
     workerPid: async () => {
       const w = (await master.showProc()).workers[0];
       if (!w) throw new Error("HAProxy master reports no worker");

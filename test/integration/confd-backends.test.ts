@@ -1,8 +1,10 @@
 // The file and env backends, and the CLI's own behaviour as a process (help, version, bad flags).
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { confdInProcess, confdProcess, eventually, makeConfdir } from "./confd-helpers.js";
+import { freePort } from "../harness/ports.js";
+import { confdInProcess, confdProcess, eventually, makeConfdir, REPO } from "./confd-helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -129,6 +131,64 @@ describe("the confd command line as a process", () => {
     const w = await confdProcess(["-wait", "fast"]);
     expect(w.code).toBe(2);
     expect(w.stderr).toContain("invalid -wait");
+  });
+
+  it("runs -watch as a process until SIGTERM, then exits 0", async () => {
+    const d = confdir("/app");
+    const f = join(d, "kv.yaml");
+    writeFileSync(f, "app:\n  servers:\n    web1: 10.0.0.1:80\n");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO, "src/cli/main.ts"),
+        "confd",
+        "-watch",
+        "-backend",
+        "file",
+        "-file",
+        f,
+        "-confdir",
+        d,
+      ],
+      {
+        cwd: REPO,
+        stdio: "ignore",
+      },
+    );
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    try {
+      await eventually(
+        "first render",
+        () => read(join(d, "out/app.cfg")) === "web1=10.0.0.1:80\ncount:1\n",
+        20_000,
+      );
+      writeFileSync(f, "app:\n  servers:\n    web2: 10.0.0.2:80\n");
+      await eventually("edit", () => read(join(d, "out/app.cfg")) === "web2=10.0.0.2:80\ncount:1\n");
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it("-onetime exits 1 and says so when etcd cannot be reached", async () => {
+    const d = confdir("/app");
+    const port = await freePort();
+    const r = await confdProcess([
+      "-onetime",
+      "-backend",
+      "etcdv3",
+      "-node",
+      `http://127.0.0.1:${port}`,
+      "-confdir",
+      d,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.logs.some((l) => String(l.msg).startsWith("cannot read keys from the etcdv3 backend"))).toBe(
+      true,
+    );
+    expect(existsSync(join(d, "out/app.cfg"))).toBe(false);
   });
 
   it("exits 1 with a clear message when conf.d is missing", async () => {

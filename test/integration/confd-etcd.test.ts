@@ -244,7 +244,7 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
 });
 
 describe("hecd confd with etcd v2 (-backend etcd)", () => {
-  it("renders v2 keys once and follows them in -watch mode", async () => {
+  it("renders v2 keys once and follows them in -watch mode, across an etcd restart", async () => {
     await v2put(etcd.endpoint, "/v2a/servers/web1", "10.0.1.1:80");
     const d = confdir(
       `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/app.cfg"\nkeys = ["/servers"]\nprefix = "/v2a"\n`,
@@ -263,6 +263,16 @@ describe("hecd confd with etcd v2 (-backend etcd)", () => {
       await eventually("web2", () => read(dest) === "web1=10.0.1.1:80\nweb2=10.0.1.2:80\n");
       await v2del(etcd.endpoint, "/v2a/servers/web1");
       await eventually("web1 removed", () => read(dest) === "web2=10.0.1.2:80\n");
+
+      await etcd.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      await etcd.restart();
+      await v2put(etcd.endpoint, "/v2a/servers/web3", "10.0.1.3:80");
+      await eventually(
+        "web3 after restart",
+        () => read(dest) === "web2=10.0.1.2:80\nweb3=10.0.1.3:80\n",
+        30_000,
+      );
     } finally {
       ac.abort();
     }

@@ -245,7 +245,7 @@ describe("controller: config file follows the live set; reload only when needed"
       const r2 = await ctl.sync(new Map([...base, ["c1", backends[0]!.address]]));
       expect(r2.apply.added).toEqual(["c1"]);
       expect(r2.apply.actions.map((a) => a.kind)).toEqual(["add"]);
-      expect((await drift.checkNow()).drift).toEqual([`drain and remove c1`]);
+      expect((await drift.checkNow()).drift).toEqual(["drain and remove c1", "rewrite the config file"]);
       expect(Date.now() - t0).toBeLessThan(1000);
       expect((await inflight).sort()).toEqual(["c2\n", "c3\n", "slowpoke\n"]);
       await ctl.drained();

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig, parseWait } from "../../src/confd/config.js";
 import { parseGoDuration } from "../../src/confd/duration.js";
+import { backendConfig } from "../../src/confd/main.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hecd-confd-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -150,5 +151,40 @@ wait = "1s:3s"
     expect(parseWait("50ms:500ms")).toEqual({ wait: { minMs: 50, maxMs: 500 } });
     expect(parseWait("2s")).toEqual({ wait: { minMs: 2000, maxMs: 8000 } });
     expect(parseWait("1s:2s:3s")).toMatchObject({ error: expect.any(String) });
+  });
+});
+
+describe("the backend settings handed to createBackend", () => {
+  it("carries every connection setting from flags, file and environment", () => {
+    const r = loadConfig(
+      {
+        confdir: join(dir, "none"),
+        backend: "etcdv3",
+        nodes: ["https://10.0.0.1:2379"],
+        scheme: "https",
+        username: "u",
+        password: "p",
+        basicAuth: true,
+        clientCert: "/c.pem",
+        clientKey: "/k.pem",
+      },
+      { CONFD_CLIENT_CAKEYS: "/ca.pem" },
+    );
+    if (!r.ok) throw new Error(r.error);
+    const env = { A: "1" };
+    expect(backendConfig(r.config, env)).toEqual({
+      backend: "etcdv3",
+      nodes: ["https://10.0.0.1:2379"],
+      scheme: "https",
+      username: "u",
+      password: "p",
+      basicAuth: true,
+      clientCert: "/c.pem",
+      clientKey: "/k.pem",
+      clientCaKeys: "/ca.pem",
+      files: [],
+      filter: "*",
+      environment: env,
+    });
   });
 });

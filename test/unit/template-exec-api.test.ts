@@ -4,7 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { Template, type FuncMap } from "../../src/template/template.js";
 import { TemplateError } from "../../src/template/errors.js";
-import { GoError, GoStruct, type GoFunc, type GoFuncValue, type GoValue } from "../../src/template/value.js";
+import { execute } from "../../src/template/exec.js";
+import { nilSlice } from "../../src/template/convert.js";
+import {
+  GoError,
+  GoStruct,
+  tagSlice,
+  type GoFunc,
+  type GoFuncValue,
+  type GoValue,
+} from "../../src/template/value.js";
 
 function func(
   name: string,
@@ -70,6 +79,8 @@ const funcs: FuncMap = {
   }),
   and: func("and", ["string", "string"], (a, b) => `${a as string}&${b as string}`),
   varf: func("varf", ["int"], (n, ...xs) => `${n as bigint} [${xs.join(" ")}]`, { variadic: "string" }),
+  nilstrs: func("nilstrs", [], () => nilSlice("[]string")),
+  strs: func("strs", [], () => tagSlice(["a"], "[]string")),
   mkfunc: func("mkfunc", [], () =>
     funcValue(
       "func(int) int",
@@ -112,6 +123,23 @@ describe("custom functions", () => {
   });
   it("function values through call", () => {
     expect(run("{{call mkfunc 3}}")).toBe("OUT 30");
+  });
+});
+
+describe("nil slices", () => {
+  // Go: func nilstrs() []string { return nil }
+  it("print and range like empty ones but equal nil", () => {
+    expect(
+      run(
+        "{{nilstrs}} {{len nilstrs}} {{if nilstrs}}t{{else}}f{{end}} {{range nilstrs}}x{{else}}empty{{end}}",
+      ),
+    ).toBe("OUT [] 0 f empty");
+    expect(
+      run("{{eq nilstrs nil}} {{eq nil nilstrs}} {{eq strs nil}} {{eq nilstrs nilstrs}} {{ne strs nil}}"),
+    ).toBe("OUT true true false true true");
+    expect(run("{{eq strs strs}}")).toBe(
+      'ERR template: t:1:2: executing "t" at <eq strs strs>: error calling eq: non-comparable type [a]: []string',
+    );
   });
 });
 
@@ -173,6 +201,12 @@ describe("Template API", () => {
   });
   it("drops partial output on an execution error", () => {
     expect(() => Template.parse("p", "lots of output {{index . 3}}").execute([])).toThrow(TemplateError);
+  });
+  it("reports a template without a tree as Go does", () => {
+    const ctx = { lookup: () => undefined, lookupFunc: () => undefined };
+    expect(() => execute({ name: "x", tree: null }, ctx, null)).toThrow(
+      'template: x: "x" is an incomplete or empty template',
+    );
   });
   it("rejects an invalid function name as a programming error", () => {
     expect(() => Template.parse("f", "x", { "bad-name": funcs.fail! })).toThrow(/not a valid identifier/);

@@ -170,6 +170,17 @@ const cases: ExecCase[] = [
   { t: "{{$c := 3i}}{{$c}}" },
   { t: "{{range 1i}}{{end}}" },
   { t: "{{index . 1i}}", data: [1] },
+  // template recursion: deep but finite, and runaway (Go's depth limit, reported where Go stops)
+  { t: 'x{{define "a"}}{{template "template.tmpl" .}}{{end}}{{template "a" .}}' },
+  {
+    t: '{{define "a"}}{{if .}}{{template "b" .}}{{end}}{{end}}{{define "b"}}{{with .}}{{template "a" .}}{{end}}{{end}}{{template "a" 1}}',
+  },
+  {
+    t: '{{define "t"}}{{if gt . 0}}{{template "t" (sub . 1)}}{{else}}bottom{{end}}{{end}}{{template "t" 300}}',
+  },
+  { t: '{{define "t"}}{{template "t" (add . 1)}}{{end}}{{template "t" 0}}' },
+  { t: '{{define "t"}}{{template "u" .}}{{template "t" .}}{{end}}{{define "u"}}u{{end}}{{template "t"}}' },
+  { t: '{{define "t"}}a{{template "t"}}b{{template "t"}}{{end}}{{template "t"}}' },
   // slice bounds by cap: JSON-decoded []interface{} grows by append (cap 4 for 3 elements).
   { t: "{{slice . 0 4}}|{{slice . 1 2 4}}|{{slice (slice . 1 2 3) 0 2}}", data: [1, 2, 3] },
   { t: "{{slice (slice . 1 2 3) 0 3}}", data: [1, 2, 3] },

@@ -19,7 +19,7 @@ import {
 
 const SEED = Number(process.env.FMT_SEED ?? 20191);
 const RUNS = Number(process.env.FMT_RUNS ?? 4000);
-const TIMEOUT = 60_000 + RUNS * 30;
+const TIMEOUT = 120_000 + RUNS * 40;
 
 const CHARS = [
   "a",

@@ -420,19 +420,38 @@ for (const func of ["html", "js", "urlquery"] as const) {
   escapeCases.push({ func, args: [] });
 }
 
+// One oracle batch per test; generous because the whole suite may share a busy machine.
+const ORACLE_TIMEOUT = 240_000;
+
 describe("fmt against the Go oracle", () => {
-  it(`agrees on ${tableCases.length} scalar verb/flag cases`, () => {
-    expect(differences(tableCases)).toEqual([]);
-  });
-  it(`agrees on ${compositeCases.length} composite, argument-index and error cases`, () => {
-    expect(differences(compositeCases)).toEqual([]);
-  });
-  it("agrees on print and println", () => {
-    expect(differences(printCases)).toEqual([]);
-  });
-  it("agrees on html, js and urlquery", () => {
-    expect(differences(escapeCases)).toEqual([]);
-  });
+  it(
+    `agrees on ${tableCases.length} scalar verb/flag cases`,
+    () => {
+      expect(differences(tableCases)).toEqual([]);
+    },
+    ORACLE_TIMEOUT,
+  );
+  it(
+    `agrees on ${compositeCases.length} composite, argument-index and error cases`,
+    () => {
+      expect(differences(compositeCases)).toEqual([]);
+    },
+    ORACLE_TIMEOUT,
+  );
+  it(
+    "agrees on print and println",
+    () => {
+      expect(differences(printCases)).toEqual([]);
+    },
+    ORACLE_TIMEOUT,
+  );
+  it(
+    "agrees on html, js and urlquery",
+    () => {
+      expect(differences(escapeCases)).toEqual([]);
+    },
+    ORACLE_TIMEOUT,
+  );
 });
 
 describe("fmt values the oracle cannot produce from a template", () => {
