@@ -94,11 +94,9 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   try {
     await docker.ping();
   } catch (e) {
-    throw new UnreachableError(
-      "docker",
-      `cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`,
-      { cause: e },
-    );
+    const msg = `cannot reach Docker at ${dockerEndpoint}: ${(e as Error).message}`;
+    if (isTlsOrAuthError(e)) throw new Error(`${msg} (check the Docker TLS certificates)`, { cause: e });
+    throw new UnreachableError("docker", msg, { cause: e });
   }
   const { hostIp, source } = await resolveHostIp(docker, opts.hostIp);
   if (hostIp) log.info({ hostIp, source }, "host IP");
@@ -378,6 +376,20 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       log.info({ revoke: o.revoke ?? false }, "agent stopped");
     },
   };
+}
+
+/** TLS and authorization failures: retrying will not fix them. */
+function isTlsOrAuthError(e: unknown): boolean {
+  const code = String((e as { code?: unknown }).code ?? "");
+  const status = (e as { statusCode?: number }).statusCode;
+  return (
+    status === 401 ||
+    status === 403 ||
+    /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_OSSL_)/.test(
+      code,
+    ) ||
+    /certificate|ssl|tls alert/i.test(String((e as Error).message ?? ""))
+  );
 }
 
 function isDocker(d: AgentOptions["docker"]): d is Docker {

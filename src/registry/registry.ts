@@ -4,7 +4,12 @@
 // client, which notices only after about 2x TTL; then a new lease is granted and every owned key is
 // written again under it.
 import { EventEmitter } from "node:events";
-import type { Etcd3 } from "etcd3";
+import {
+  EtcdAuthenticationFailedError,
+  EtcdPermissionDeniedError,
+  GRPCUnauthenticatedError,
+  type Etcd3,
+} from "etcd3";
 import { pino, type Logger } from "pino";
 import { createEtcdClient, type EtcdAuthOptions, type EtcdTlsOptions } from "./etcd-client.js";
 import { UnreachableError } from "./errors.js";
@@ -86,11 +91,16 @@ export class Registry extends EventEmitter<RegistryEvents> {
       if (ttl > 0) reg.leaseId = await reg.grant();
     } catch (e) {
       client.close();
-      throw new UnreachableError(
-        "etcd",
-        `cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      const msg = `cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`;
+      // Credentials etcd refuses will not start working by retrying.
+      if (
+        e instanceof EtcdAuthenticationFailedError ||
+        e instanceof EtcdPermissionDeniedError ||
+        e instanceof GRPCUnauthenticatedError
+      ) {
+        throw new Error(`${msg} (check --etcd-user)`, { cause: e });
+      }
+      throw new UnreachableError("etcd", msg, { cause: e });
     }
     if (ttl > 0) reg.scheduleKeepalive();
     return reg;

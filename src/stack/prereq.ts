@@ -37,7 +37,10 @@ export async function dockerEngineProblem(docker: Docker, endpoint: string): Pro
   } catch (e) {
     return {
       what: `no Docker engine answers at ${endpoint} (${(e as Error).message})`,
-      fix: "start one: `dockerd --storage-driver=vfs &` (or `systemctl start docker`), or pass --docker-host",
+      fix:
+        which("dockerd") === undefined
+          ? "install and start it: `apt-get install -y docker.io && dockerd &` (or pass --docker-host)"
+          : "start one: `dockerd &` (or `systemctl start docker`), or pass --docker-host",
     };
   }
 }

@@ -136,7 +136,7 @@ describe("the built-in HAProxy config passes haproxy -c", () => {
 describe("startHaproxy fails loudly", () => {
   it("when HAProxy rejects its config", async () => {
     await expect(startHaproxy({ config: "global\n    nosuchkeyword\n" })).rejects.toThrow(
-      /haproxy exited with 1:.*nosuchkeyword/s,
+      /haproxy exited \(1\) before it was ready:.*nosuchkeyword/s,
     );
   });
 });

@@ -3,6 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HaproxyController } from "../../src/haproxy/controller.js";
 import { startDriftRepair } from "../../src/haproxy/drift.js";
 import { seamlessReload } from "../../src/haproxy/reload.js";
+import { defaultConfigOptions, renderConfig } from "../../src/haproxy/config.js";
+import { startHaproxyProcess } from "../../src/haproxy/process.js";
+import { normalizeServers, silentLogger } from "../../src/haproxy/servers.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../harness/ports.js";
+import { requireTool } from "../harness/tools.js";
 import type { Logger } from "../../src/haproxy/servers.js";
 import {
   startBackend,
@@ -313,6 +321,39 @@ describe("controller: config file follows the live set; reload only when needed"
       expect(log.lines.some((l) => l.startsWith("warn HAProxy drifted from etcd: re-address c3"))).toBe(true);
     } finally {
       await drift.stop();
+    }
+  });
+});
+
+describe("startHaproxyProcess", () => {
+  it("a graceful stop lets an in-flight request finish, then the master exits", async () => {
+    const bin = requireTool("haproxy", "apt-get install -y haproxy");
+    const dir = mkdtempSync(join(tmpdir(), "hecd-hproc-"));
+    const backend = await startBackend("g1");
+    try {
+      const port = await freePort();
+      const configPath = join(dir, "haproxy.cfg");
+      const options = { ...defaultConfigOptions(dir, null), bindAddress: "127.0.0.1", port };
+      const servers = normalizeServers(new Map([["g1", backend.address]]), silentLogger).servers;
+      writeFileSync(configPath, renderConfig(options, servers), { mode: 0o600 });
+      const hp = await startHaproxyProcess({ stateDir: dir, configPath, haproxyBin: bin });
+      const inflight = fetch(`http://127.0.0.1:${port}/slow?ms=800`);
+      await waitFor(
+        "session",
+        async () => ((await hp.runtime.serverLoad("app", "g1"))?.scur ?? 0) > 0,
+        3000,
+        10,
+      );
+      const t0 = Date.now();
+      await hp.stop({ timeoutMs: 5000 });
+      expect(Date.now() - t0).toBeGreaterThan(500);
+      expect(await hp.exited).toBe(0);
+      const r = await inflight;
+      expect(await r.text()).toBe("g1\n");
+      await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    } finally {
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
