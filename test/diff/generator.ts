@@ -3,6 +3,7 @@
 // a share of them are mutated into (probably) invalid ones, so that error
 // messages and positions are compared too.
 import fc from "fast-check";
+import { join as pathJoin } from "../../src/template/gopath.js";
 import type { DiffCase } from "./case-types.js";
 
 const FIELDS = [
@@ -429,22 +430,26 @@ const SEGMENT = fc.oneof(
 );
 const KEY = fc.array(SEGMENT, { minLength: 1, maxLength: 4 }).map((xs) => "/" + xs.join("/"));
 const STORE_KV = fc.dictionary(KEY, fc.constantFrom("1", "22", "333", "v", "", "a:b", "é"), { maxKeys: 10 });
-const PATTERN_PART = fc.constantFrom(
-  "a",
-  "b",
-  "app",
-  "*",
-  "?",
-  "[ab]",
-  "[^a]",
-  "[a-z]*",
-  "\\*",
-  "é",
-  "😀",
-  "[",
-  "\\",
-  "x1",
-  "",
+const PATTERN_PART = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(
+      "a",
+      "b",
+      "app",
+      "*",
+      "?",
+      "[ab]",
+      "[^a]",
+      "[a-z]*",
+      "\\*",
+      "é",
+      "😀",
+      "x1",
+      "",
+    ),
+  },
+  { weight: 1, arbitrary: fc.constantFrom("[", "\\", "[]", "[a-]") },
 );
 const PATTERN = fc
   .array(PATTERN_PART, { minLength: 1, maxLength: 4 })
@@ -452,24 +457,51 @@ const PATTERN = fc
 const DIR = fc
   .oneof(KEY, fc.constantFrom("/", "", "/a/", "a", "/app//", "/a/..", "//"))
   .map((d) => JSON.stringify(d));
-const STORE_ACTION = fc.oneof(
-  PATTERN.map((p) => `{{range gets ${p}}}{{.Key}}={{.Value}};{{end}}`),
-  PATTERN.map((p) => `{{getvs ${p}}}`),
-  PATTERN.map((p) => `{{range sortKVByLength (gets ${p})}}{{.Key}} {{end}}`),
-  PATTERN.map((p) => `{{reverse (sortByLength (getvs ${p}))}}`),
-  DIR.map((d) => `{{ls ${d}}}`),
-  DIR.map((d) => `{{lsdir ${d}}}`),
-  DIR.map((d) => `{{range lsdir ${d}}}{{.}}:{{ls (printf "%s/%s" ${d} .)}} {{end}}`),
-  DIR.map((d) => `{{exists ${d}}} {{getv ${d} "dflt"}}`),
-  KEY.map((k) => `{{with get ${JSON.stringify(k)}}}{{.Key}} {{base .Key}} {{dir .Key}}{{end}}`),
-  DIR.map(
-    (d) =>
-      `{{range $i, $n := ls ${d}}}{{$i}}{{$n}}{{range gets (printf "%s/*" $n)}}{{.Value}}{{end}},{{end}}`,
-  ),
+
+function storeActions(keys: string[]): fc.Arbitrary<string> {
+  // Keys that exist (so get succeeds and the rest of the template runs) or parts of them.
+  // Keys as the store holds them (rooted and cleaned, like confd's loader).
+  const cleaned = keys.map((k) => pathJoin("/", k.replace(/^\//, "")));
+  const known = cleaned.length > 0 ? fc.constantFrom(...cleaned) : KEY;
+  // Patterns that match some keys: known keys with segments turned into wildcards.
+  const derived = fc
+    .tuple(
+      known,
+      fc.array(fc.constantFrom("keep", "keep", "*", "?*", "[a-z]*", "*[!]"), { minLength: 5, maxLength: 5 }),
+    )
+    .map(([k, how]) =>
+      JSON.stringify(
+        k
+          .split("/")
+          .map((seg, i) => (i === 0 || how[i] === "keep" ? seg : how[i] === "*[!]" ? "*" : how[i]))
+          .join("/"),
+      ),
+    );
+  const pattern = fc.oneof(PATTERN, derived, derived);
+  const knownDir = known.map((k) => k.slice(0, Math.max(1, k.lastIndexOf("/"))));
+  const q = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => a.map((x) => JSON.stringify(x));
+  return fc.oneof(
+    pattern.map((p) => `{{range gets ${p}}}{{.Key}}={{.Value}};{{end}}`),
+    pattern.map((p) => `{{getvs ${p}}}`),
+    pattern.map((p) => `{{range sortKVByLength (gets ${p})}}{{.Key}} {{end}}`),
+    pattern.map((p) => `{{reverse (sortByLength (getvs ${p}))}}`),
+    fc.oneof(DIR, q(knownDir)).map((d) => `{{ls ${d}}} {{lsdir ${d}}}`),
+    q(knownDir).map((d) => `{{range lsdir ${d}}}{{.}}:{{ls (printf "%s/%s" ${d} .)}} {{end}}`),
+    fc.oneof(DIR, q(known)).map((d) => `{{exists ${d}}} {{getv ${d} "dflt"}}`),
+    q(known).map((k) => `{{with get ${k}}}{{.Key}} {{base .Key}} {{dir .Key}} {{.Value}}{{end}}`),
+    q(knownDir).map(
+      (d) =>
+        `{{range $i, $n := ls ${d}}}{{$i}}{{$n}}{{range gets (printf "%s/%s/*" ${d} $n)}}{{.Value}}{{end}},{{end}}`,
+    ),
+    q(known).map((k) => `{{$p := get ${k}}}{{printf "%v %+v %#v %T" $p $p $p $p}}`),
+  );
+}
+
+const STORE_CASE: fc.Arbitrary<Omit<DiffCase, "name">> = STORE_KV.chain((kv) =>
+  fc
+    .array(storeActions(Object.keys(kv)), { minLength: 1, maxLength: 4 })
+    .map((actions) => ({ template: actions.join("\n"), kv })),
 );
-const STORE_CASE = fc
-  .tuple(fc.array(STORE_ACTION, { minLength: 1, maxLength: 4 }), STORE_KV)
-  .map(([actions, kv]) => ({ template: actions.join("\n"), kv }) as Omit<DiffCase, "name">);
 
 /** One random case: a template (valid or mutated), the dot, and a KV store. */
 export const CASE: fc.Arbitrary<Omit<DiffCase, "name">> = fc.oneof(

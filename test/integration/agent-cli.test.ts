@@ -63,7 +63,7 @@ async function value(key: string): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  const [e, hs] = await Promise.all([startEtcd(), startDockerHosts(2)]);
+  const [e, hs] = await Promise.all([startEtcd(), startDockerHosts(2, { tls: true })]);
   etcd = e;
   hosts = hs;
   raw = new Etcd3({ hosts: etcd.endpoint });
@@ -141,6 +141,63 @@ describe("hecd agent (process, two Docker hosts)", () => {
     a2.child.kill("SIGTERM");
     expect((await a2.exited).code).toBe(0);
     expect(a2.output()).toMatch(/"msg":"agent stopped"/);
+  });
+
+  it("connects to Docker over TCP with TLS client certificates", async () => {
+    const h = hosts[1]!;
+    const tcp = h.tcp!;
+    const name = `${run}-tls`;
+    await runDemoContainer(h.docker, name);
+    const p = hecd([
+      "agent",
+      "--etcd",
+      etcd.endpoint,
+      "--docker-host",
+      tcp.endpoint,
+      "--docker-tls-verify",
+      "--docker-cert-path",
+      tcp.certPath,
+      "--ttl",
+      "3",
+      "--prefix",
+      `/app/${run}-tls`,
+      "--host-name",
+      `${run}-tls`,
+    ]);
+    await waitFor(
+      "key",
+      async () => (await value(`/app/${run}-tls/${name}`)) !== undefined,
+      15_000,
+      20,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${p.output()}`);
+    });
+    expect(await httpAnswer((await value(`/app/${run}-tls/${name}`))!)).toBe(name);
+    expect(JSON.parse((await value(`/hecd/hosts/${run}-tls`))!)).toMatchObject({
+      docker: tcp.endpoint,
+      address: h.ip,
+    });
+    p.child.kill("SIGTERM");
+    expect((await p.exited).code).toBe(0);
+  });
+
+  it("stops at once (no retry) when the Docker TLS certificates do not match", async () => {
+    const [h0, h1] = hosts as [DockerHost, DockerHost];
+    const p = hecd([
+      "agent",
+      "--etcd",
+      etcd.endpoint,
+      "--docker-host",
+      h0.tcp!.endpoint,
+      "--docker-tls-verify",
+      "--docker-cert-path",
+      h1.tcp!.certPath, // signed by the other host's CA
+    ]);
+    const r = await p.exited;
+    expect(r.code).toBe(1);
+    expect(p.output()).toMatch(
+      /hecd agent: cannot reach Docker at tcp:\/\/127\.0\.0\.\d+:2376: .*check the Docker TLS certificates/,
+    );
   });
 
   it("refuses plain TCP to Docker with an error naming the fix", async () => {
