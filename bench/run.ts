@@ -19,7 +19,9 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`\n## ${name}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.bench.ts`)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, `${name}.bench.ts`)], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -107,7 +107,11 @@ function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: str
 }
 
 /** GETs back to back until one is answered by `name`; returns when (performance.now()) and how many GETs. */
-async function waitServed(url: string, name: string, timeoutMs: number): Promise<{ at: number; gets: number }> {
+async function waitServed(
+  url: string,
+  name: string,
+  timeoutMs: number,
+): Promise<{ at: number; gets: number }> {
   const deadline = now() + timeoutMs;
   let gets = 0;
   let last = "";
@@ -304,14 +308,18 @@ async function startSeedMode(host: DockerHost, cleanups: (() => Promise<void>)[]
   ]);
   cleanups.push(() => haproxy.stop());
   const url = `http://127.0.0.1:${port}/`;
-  await waitUntil("seed HAProxy to answer", async () => {
-    try {
-      await get(url, 500);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 15_000);
+  await waitUntil(
+    "seed HAProxy to answer",
+    async () => {
+      try {
+        await get(url, 500);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    15_000,
+  );
 
   const agent: AgentHandle = await startAgent({
     docker: { host: host.endpoint },
@@ -535,7 +543,9 @@ interface ModeResult {
   starts: StartSample[];
   changes: number[];
   load: LoadResult;
+  /** HAProxy reloads during (3), and over the whole mode. */
   reloads: number;
+  reloadsTotal: number;
 }
 
 async function runMode(
@@ -566,7 +576,7 @@ async function runMode(
     process.stderr.write(
       `  ${which} (3): ${load.requests} requests, ${load.errors} errors, ${load.timeouts} timeouts, ${load.non2xx} non-2xx, ${load.events} scale events in ${load.seconds} s\n`,
     );
-    return { starts, changes, load, reloads: mode.reloads() - reloadsBefore };
+    return { starts, changes, load, reloads: mode.reloads() - reloadsBefore, reloadsTotal: mode.reloads() };
   } finally {
     while (local.length > 0) await local.pop()!().catch(() => undefined);
   }
@@ -589,7 +599,14 @@ function table(results: Partial<Record<"hecd" | "seed", ModeResult>>): string {
       "(1) container started -> first request served by it",
       ...cols.map((c) => lat(results[c]?.starts.map((s) => s.ms))),
       "p99 < 1 s",
-      met(hecd ? percentile(hecd.starts.map((s) => s.ms), 99) < 1000 : undefined),
+      met(
+        hecd
+          ? percentile(
+              hecd.starts.map((s) => s.ms),
+              99,
+            ) < 1000
+          : undefined,
+      ),
     ],
     [
       "(2) etcd put -> HAProxy serving it",
@@ -623,7 +640,7 @@ function details(results: Partial<Record<"hecd" | "seed", ModeResult>>): string 
         `(1) samples ms: ${r.starts.map((s) => s.ms.toFixed(0)).join(", ")}; ` +
         `(2) samples ms: ${r.changes.map((x) => x.toFixed(1)).join(", ")}; ` +
         `(3) scale event p50 ${fmtMs(percentile(r.load.scaleMs, 50))}, p99 ${fmtMs(percentile(r.load.scaleMs, 99))}, ` +
-        `HAProxy reloads during (3): ${r.reloads}` +
+        `HAProxy reloads during (3): ${r.reloads} (whole mode: ${r.reloadsTotal})` +
         (r.load.reqErrors.size > 0
           ? `; request errors: ${[...r.load.reqErrors].map(([m, n]) => `${m} x${n}`).join(", ")}`
           : ""),
@@ -655,6 +672,7 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   const t0 = now();
+  const loadBefore = loadavg()[0]!.toFixed(1);
   const results: Partial<Record<"hecd" | "seed", ModeResult>> = {};
   try {
     const [host] = await startDockerHosts(1);
@@ -672,7 +690,7 @@ async function main(): Promise<void> {
   console.log();
   console.log(
     `Machine: ${cpus().length} CPUs (${cpu}), Node ${process.version}, ${haproxyVersion()}; ` +
-      `whole run ${((now() - t0) / 1000).toFixed(0)} s. Percentiles are nearest-rank (with n < 100, p99 is the maximum).`,
+      `whole run ${((now() - t0) / 1000).toFixed(0)} s, 1-min load average ${loadBefore} at start and ${loadavg()[0]!.toFixed(1)} at the end. Percentiles are nearest-rank (with n < 100, p99 is the maximum).`,
   );
 }
 

@@ -105,6 +105,12 @@ function validateOptions(o: HaproxyConfigOptions): void {
       throw new Error(`invalid HAProxy ${what} ${JSON.stringify(v)}: use letters, digits, "_", "." or "-"`);
   }
   word(o.stateDir, "state directory (no spaces or quotes allowed in the path)");
+  for (const sock of [runtimeSocketPath(o.stateDir), masterSocketPath(o.stateDir)]) {
+    // sockaddr_un holds 108 bytes including the terminating NUL.
+    if (Buffer.byteLength(sock) > 107) {
+      throw new Error(`HAProxy socket path ${sock} is longer than 107 bytes: use a shorter --state-dir`);
+    }
+  }
   posInt(o.maxconn, "maxconn");
   posInt(o.retries, "retries", 100);
   posInt(o.timeouts.connectMs, "timeout connect");

@@ -91,7 +91,11 @@ export class HaproxyController {
         { configPath: this.o.configPath },
         "configuration changed outside the server list: seamless reload",
       );
-      const reload = await seamlessReload(this.o.master, { configPath: this.o.configPath, haproxyBin: bin });
+      const reload = await seamlessReload(this.o.master, {
+        configPath: this.o.configPath,
+        haproxyBin: bin,
+        runtime: this.o.runtime,
+      });
       return { reload, configWritten: true, apply: await apply() };
     }
     // Only server lines differ: the runtime API first (the fast path), then the file. The

@@ -12,3 +12,4 @@ export * from "./runtime.js";
 export * from "./secrets.js";
 export * from "./servers.js";
 export * from "./process.js";
+export * from "./managed.js";

@@ -48,9 +48,13 @@ export function parseServerAddress(value: string): AddressResult {
   const family = isIP(ip);
   if (m[1] !== undefined && family !== 6) return bad(`${ip} is not an IPv6 address`);
   if (m[2] !== undefined && family !== 4) return bad(`${ip} is not an IPv4 address`);
+  if (family === 6 && /^::ffff:/i.test(ip))
+    return bad(`${ip} is an IPv4-mapped IPv6 address: use the IPv4 address`);
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return bad(`port ${port} is out of range 1-65535`);
-  return { ok: true, value: { ip, port, family: family as 4 | 6 } };
+  // HAProxy prints IPv6 addresses in canonical form; compare like with like.
+  const canonical = family === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
+  return { ok: true, value: { ip: canonical, port, family: family as 4 | 6 } };
 }
 
 /** The address as written on a HAProxy `server` line or an `add server` command. */

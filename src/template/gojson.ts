@@ -1,6 +1,7 @@
 // Go's encoding/json as confd's json/jsonArray and the oracle's loaders use it:
 // the same accepted syntax, the same first syntax error message (from Go's
 // scanner state machine), and the same decoding of strings and numbers.
+import { isPrint } from "./fmt-isprint.js";
 import { tagMap, type GoMap, type GoValue } from "./value.js";
 
 /** A Go JSON decoding error; message is Go's. */
@@ -29,7 +30,7 @@ function quoteByte(b: number): string {
   if (named[b] !== undefined) return `'${named[b]}'`;
   if (b === 0x5c) return "'\\\\'";
   if (b < 0x20 || b === 0x7f) return `'\\x${b.toString(16).padStart(2, "0")}'`;
-  if (b >= 0x80 && (b < 0xa1 || b === 0xad)) return `'\\u${b.toString(16).padStart(4, "0")}'`;
+  if (b >= 0x80 && !isPrint(b)) return `'\\u${b.toString(16).padStart(4, "0")}'`;
   return `'${String.fromCharCode(b)}'`;
 }
 

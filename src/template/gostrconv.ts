@@ -1,33 +1,11 @@
 // The parts of Go's strconv, strings and encoding/base64 that confd's
 // functions expose, with Go's results and error texts.
+import { isPrint } from "./fmt-isprint.js";
+import { quote as fmtQuote } from "./fmt-quote.js";
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** strconv.Quote. */
+/** strconv.Quote (Go 1.19's Unicode 13 printability). */
 export function quote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const r = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += "\\" + ch;
-    else if (
-      ch === " " ||
-      (r >= 0x21 && r < 0x7f) ||
-      (r >= 0x80 && PRINTABLE.test(ch) && !(r >= 0xd800 && r <= 0xdfff))
-    )
-      out += ch;
-    else if (ch === "\x07") out += "\\a";
-    else if (ch === "\b") out += "\\b";
-    else if (ch === "\f") out += "\\f";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\v") out += "\\v";
-    else if (r < 0x20 || r === 0x7f) out += "\\x" + r.toString(16).padStart(2, "0");
-    else if (r >= 0xd800 && r <= 0xdfff) out += "\\ufffd";
-    else if (r < 0x10000) out += "\\u" + r.toString(16).padStart(4, "0");
-    else out += "\\U" + r.toString(16).padStart(8, "0");
-  }
-  return out + '"';
+  return fmtQuote(s);
 }
 
 /** A strconv.NumError; message `strconv.FN: parsing "S": REASON`. */
@@ -129,12 +107,34 @@ export function replace(s: string, old: string, nu: string, n: bigint): string {
   return out + s.slice(start);
 }
 
-function mapRunes(s: string, f: (ch: string) => string): string {
+// Simple case mappings where JavaScript only offers a multi-rune full mapping
+// (checked exhaustively against Go 1.19 below U+1F000).
+const SIMPLE_UPPER = new Map<number, number>([
+  [0x1fb3, 0x1fbc],
+  [0x1fc3, 0x1fcc],
+  [0x1ff3, 0x1ffc],
+]);
+for (const base of [0x1f80, 0x1f90, 0x1fa0])
+  for (let k = 0; k < 8; k++) SIMPLE_UPPER.set(base + k, base + 8 + k);
+const SIMPLE_LOWER = new Map<number, number>([[0x130, 0x69]]);
+
+function mapRunes(s: string, f: (ch: string) => string, simple: ReadonlyMap<number, number>): string {
   let out = "";
   for (const ch of s) {
+    // Go 1.19 knows Unicode 13: runes assigned later (not printable in its tables) have no case.
+    if (!isPrint(ch.codePointAt(0)!)) {
+      out += ch;
+      continue;
+    }
+    const special = simple.get(ch.codePointAt(0)!);
+    if (special !== undefined) {
+      out += String.fromCodePoint(special);
+      continue;
+    }
     const m = f(ch);
     // Go maps rune by rune (simple case mapping): keep runes whose mapping is not one rune.
-    out += Array.from(m).length === 1 ? m : ch;
+    const mr = Array.from(m);
+    out += mr.length === 1 && isPrint(mr[0]!.codePointAt(0)!) ? m : ch;
   }
   return out;
 }
@@ -143,12 +143,12 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 /** strings.ToUpper. */
 export function toUpper(s: string): string {
-  return ASCII.test(s) ? s.toUpperCase() : mapRunes(s, (c) => c.toUpperCase());
+  return ASCII.test(s) ? s.toUpperCase() : mapRunes(s, (c) => c.toUpperCase(), SIMPLE_UPPER);
 }
 
 /** strings.ToLower. */
 export function toLower(s: string): string {
-  return ASCII.test(s) ? s.toLowerCase() : mapRunes(s, (c) => c.toLowerCase());
+  return ASCII.test(s) ? s.toLowerCase() : mapRunes(s, (c) => c.toLowerCase(), SIMPLE_LOWER);
 }
 
 /** An encoding/base64 CorruptInputError. */

@@ -77,8 +77,8 @@ export class MemKV {
   get(key: string): KVPair {
     const p = this.pairs.get(key);
     if (p === undefined) throw new KeyNotExistError(key);
-    // A fresh copy: Go returns the struct by value.
-    return new KVPair(p.Key, p.Value);
+    // Go returns a copy; sharing is safe because templates cannot assign to fields.
+    return p;
   }
 
   exists(key: string): boolean {
@@ -101,10 +101,7 @@ export class MemKV {
   gets(pattern: string): GoSlice {
     const found: KVPair[] = [];
     for (const k of this.keys()) {
-      if (match(pattern, k)) {
-        const p = this.pairs.get(k)!;
-        found.push(new KVPair(p.Key, p.Value));
-      }
+      if (match(pattern, k)) found.push(this.pairs.get(k)!);
     }
     return tagSlice(found, "memkv.KVPairs");
   }

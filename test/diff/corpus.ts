@@ -840,4 +840,23 @@ group("misc", { data: DATA }, [
   ["{{.a}} {{.b}}", { dataJSON: '{"a": 1.7976931348623157e308, "b": -1e-7}' }],
 ]);
 
+// ---------------------------------------------------------------- Unicode 13 (Go 1.19's tables)
+// Every code point below U+1F000 that JavaScript can case-map, through toUpper/toLower.
+const CASED: string[] = [];
+for (let cp = 0x80; cp < 0x1f000; cp++) {
+  if (cp >= 0xd800 && cp <= 0xdfff) continue;
+  const c = String.fromCodePoint(cp);
+  if (c.toUpperCase() !== c || c.toLowerCase() !== c) CASED.push(c);
+}
+group("unicode", {}, [
+  ["{{toUpper .s}}\n{{toLower .s}}", { data: { s: CASED.join("") } }],
+  '{{parseBool "\u{10782}\u{1FACF}x"}}',
+  '{{printf "%q %+q" "\u{1FACF}é" "\u{1FACF}é"}}',
+  '{{atoi "\u{1CF6E}"}}',
+  '{{json "\u{1FACF}"}}',
+  "{{\u{10782}}}",
+  "{{$x\u{10782} := 1}}",
+  '{{toUpper "\u{10597}"}} {{toLower "\u{10570}"}} {{toUpper "ⱟ"}}',
+]);
+
 export const CORPUS: readonly DiffCase[] = all;

@@ -331,9 +331,10 @@ async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOpti
         }
       }
       unmountUnder(join(dir, "exec"));
-      // A killed containerd may linger as a zombie that still "exists" for kill(pid, 0); without
-      // its pid file the next dockerd starts a fresh containerd instead of waiting for that one.
+      // A killed dockerd or containerd may linger as a zombie that still "exists" for kill(pid, 0);
+      // without their pid files the next dockerd neither refuses to start nor waits for that one.
       rmSync(join(dir, "exec", "containerd", "containerd.pid"), { force: true });
+      rmSync(join(dir, "docker.pid"), { force: true });
       rmSync(join(dir, "exec", "containerd", "containerd.sock"), { force: true });
     },
     start: launch,

@@ -51,7 +51,10 @@ export async function startEtcd(opts: { enableV2?: boolean } = {}): Promise<Etcd
         "--log-level",
         "error",
       ],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === "x64" ? "" : process.arch } },
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === "x64" ? "" : process.arch },
+      },
     );
     proc.stdout?.on("data", (d) => (output += d));
     proc.stderr?.on("data", (d) => (output += d));

@@ -7,6 +7,9 @@ import { resolve } from "node:path";
  */
 export default function setup(): void {
   const script = resolve(import.meta.dirname, "../../../shared/gotmpl-oracle/build.sh");
-  const bin = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  const bin = execFileSync("bash", [script], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
   process.env.GOTMPL_ORACLE = bin;
 }

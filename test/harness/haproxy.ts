@@ -104,7 +104,7 @@ export async function startHaproxy(opts: StartHaproxyOptions = {}): Promise<Hapr
 export interface TestBackend {
   name: string;
   port: number;
-  /** "127.0.0.1:<port>" */
+  /** "127.0.0.1:<port>" (or "[::1]:<port>") */
   address: string;
   /** Requests answered so far. */
   hits(): number;
@@ -117,7 +117,7 @@ export interface TestBackend {
  * A node HTTP server on a free 127.0.0.1 port answering `<name>\n`; `/slow?ms=N` answers
  * after N ms (for drain tests).
  */
-export async function startBackend(name: string): Promise<TestBackend> {
+export async function startBackend(name: string, host = "127.0.0.1"): Promise<TestBackend> {
   let hits = 0;
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://backend");
@@ -130,13 +130,13 @@ export async function startBackend(name: string): Promise<TestBackend> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
     name,
     port,
-    address: `127.0.0.1:${port}`,
+    address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
     hits: () => hits,
     stopAccepting: () =>
       new Promise<void>((resolve) => {

@@ -51,7 +51,9 @@ describe("etcd with user auth", () => {
         ttlSeconds: 3,
         auth: { username: "hecd", password: "wrong" },
       }),
-    ).rejects.toThrow(/cannot reach etcd at .*(authentication failed|invalid user ID or password).*check --etcd-user/i);
+    ).rejects.toThrow(
+      /cannot reach etcd at .*(authentication failed|invalid user ID or password).*check --etcd-user/i,
+    );
   });
 });
 

@@ -290,6 +290,25 @@ describe("hecd agent (services layout)", () => {
   });
 });
 
+describe("hecd agent (periodic resync)", () => {
+  it("puts back a key deleted behind its back, and removes one added for a container that does not run", async () => {
+    const prefix = `/app/${run}-periodic`;
+    await agent({ prefix, hostName: `${run}-periodic`, resyncIntervalMs: 500 });
+    const name = `${run}-periodic-1`;
+    await runDemoContainer(host.docker, name);
+    const key = `${prefix}/${name}`;
+    await waitFor("key", async () => (await value(key)) !== undefined, 2000, 10);
+    const good = await value(key);
+    await raw.delete().key(key);
+    await raw.put(`${prefix}/${run}-nobody`).value(`${host.ip}:1`);
+    await timeUntil(
+      "healed",
+      async () => (await value(key)) === good && (await value(`${prefix}/${run}-nobody`)) === undefined,
+      2000,
+    );
+  });
+});
+
 describe("hecd agent (startup and Docker outage)", () => {
   it("registers what already runs and deletes this host's stale keys at start", async () => {
     const pre = `${run}-pre`;
@@ -344,33 +363,40 @@ describe("hecd agent (startup and Docker outage)", () => {
   it("survives a dockerd crash: resyncs when it is back (dead containers dropped), follows new events", async () => {
     const prefix = `/app/${run}-crash`;
     const { agent: a, lines } = await agent({ prefix, hostName: `${run}-crash` });
-    const before = `${run}-crash-before`;
-    await runDemoContainer(host.docker, before);
-    await waitFor("key", async () => (await value(`${prefix}/${before}`)) !== undefined, 2000, 10);
-    await host.kill(); // dockerd, containerd and the shims: the container dies with them
-    await waitFor(
-      "outage noticed",
-      () => lines.find((l) => l.msg === "docker event stream lost; reconnecting"),
-      10_000,
-    );
-    await host.start();
-    await waitFor(
-      "stream back",
-      () => lines.find((l) => l.msg === "docker event stream reconnected"),
-      15_000,
-    );
-    await timeUntil(
-      "dead container dropped by the resync",
-      async () => (await value(`${prefix}/${before}`)) === undefined,
-      3000,
-    );
-    const after = `${run}-crash-after`;
-    await runDemoContainer(host.docker, after);
-    await timeUntil(
-      "new container registered",
-      async () => (await value(`${prefix}/${after}`)) !== undefined,
-      2000,
-    );
-    expect(a.status().registered).toBe(1);
+    try {
+      const before = `${run}-crash-before`;
+      await runDemoContainer(host.docker, before);
+      await waitFor("key", async () => (await value(`${prefix}/${before}`)) !== undefined, 2000, 10);
+      await host.kill(); // dockerd, containerd and the shims: the container dies with them
+      await waitFor(
+        "outage noticed",
+        () => lines.find((l) => l.msg === "docker event stream lost; reconnecting"),
+        10_000,
+      );
+      await host.start();
+      await waitFor(
+        "stream back",
+        () => lines.find((l) => l.msg === "docker event stream reconnected"),
+        15_000,
+      );
+      await timeUntil(
+        "dead container dropped by the resync",
+        async () => (await value(`${prefix}/${before}`)) === undefined,
+        3000,
+      );
+      const after = `${run}-crash-after`;
+      await runDemoContainer(host.docker, after);
+      await timeUntil(
+        "new container registered",
+        async () => (await value(`${prefix}/${after}`)) !== undefined,
+        2000,
+      );
+      expect(a.status().registered).toBe(1);
+    } catch (e) {
+      throw new Error(
+        `${(e as Error).message}\nagent log:\n${lines.map((l) => JSON.stringify(l)).join("\n")}`,
+        { cause: e },
+      );
+    }
   });
 });

@@ -113,6 +113,9 @@ describe("the built-in HAProxy config passes haproxy -c", () => {
     expect(() => renderConfig({ ...o, backend: "a b" }, [])).toThrow(/backend name "a b"/);
     expect(() => renderConfig({ ...o, stateDir: "/tmp/with space" }, [])).toThrow(/state directory/);
     expect(() => renderConfig({ ...o, port: 70000 }, [])).toThrow(/frontend port/);
+    expect(() => renderConfig({ ...o, stateDir: `/tmp/${"d".repeat(100)}` }, [])).toThrow(
+      /longer than 107 bytes/,
+    );
     expect(() =>
       renderConfig({ ...o, stats: { user: "a", password: "pw with space", uri: "/s" } }, []),
     ).toThrow(/stats password/);

@@ -70,8 +70,13 @@ describe("seamless reload through the master CLI", () => {
       const pids: number[] = [await hx.workerPid()];
       await waitFor("load running", () => load.sent() > 200, 5000, 10);
       for (let i = 0; i < 3; i++) {
-        const r = await seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin });
+        const r = await seamlessReload(hx.master, {
+          configPath: hx.configPath,
+          haproxyBin: hx.bin,
+          runtime: hx.runtime,
+        });
         expect(r.newWorkers).toHaveLength(1);
+        expect(await hx.runtime.raw("show info")).toContain(`Pid: ${r.newWorkers[0]}\n`);
         pids.push(r.newWorkers[0]!);
         const sentAt = load.sent();
         await waitFor("requests after reload", () => load.sent() > sentAt + 200, 5000, 10);

@@ -87,6 +87,24 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     expect(await hx.workerPid()).toBe(worker);
   });
 
+  it("IPv6 servers: added, served, and the next plan is empty (addresses compare canonically)", async () => {
+    const v6 = await startBackend("v6", "::1");
+    try {
+      const desired = new Map([
+        ["delta", backends[3]!.address],
+        ["v6", `[0:0:0:0:0:0:0:1]:${v6.port}`],
+      ]);
+      const r = await applyBackends(hx.runtime, "app", desired, opts());
+      expect(r.added).toEqual(["v6"]);
+      expect((await hx.runtime.showServersState("app")).find((s) => s.name === "v6")?.addr).toBe("::1");
+      expect((await applyBackends(hx.runtime, "app", desired, opts())).actions).toEqual([]);
+      expect(await namesServed(hx.port, 4)).toEqual(new Set(["delta", "v6"]));
+    } finally {
+      await applyBackends(hx.runtime, "app", new Map([["delta", backends[3]!.address]]), opts());
+      await v6.close();
+    }
+  });
+
   it("enables health checks on added servers: a dead backend goes DOWN", async () => {
     const dead = await startBackend("dead");
     await dead.close(); // nothing listens on its port any more
@@ -219,6 +237,43 @@ describe("HAProxy runtime API: servers change without a reload", () => {
 });
 
 describe("HAProxy facts this module relies on (2.6)", () => {
+  const rawConfig = (balance: string[]): string =>
+    [
+      "global",
+      "    master-worker",
+      "    stats socket {{STATE}}/haproxy.sock mode 600 level admin",
+      "defaults",
+      "    mode http",
+      "    timeout connect 1s",
+      "    timeout client 5s",
+      "    timeout server 5s",
+      "frontend fe",
+      "    bind 127.0.0.1:{{PORT}}",
+      "    default_backend app",
+      "backend app",
+      ...balance.map((l) => `    ${l}`),
+      "",
+    ].join("\n");
+
+  it("a hash balance accepts dynamic servers only with hash-type consistent", async () => {
+    for (const [lines, accepted] of [
+      [["balance uri"], false],
+      [["balance uri", "hash-type consistent"], true],
+    ] as const) {
+      const hx = await startHaproxy({ config: rawConfig([...lines]) });
+      try {
+        const r = await hx.runtime.addServer("app", "s1", { ip: "127.0.0.1", port: 9, family: 4 }, null).then(
+          () => "added",
+          (e: unknown) => (e instanceof HaproxyCommandError ? e.output : String(e)),
+        );
+        if (accepted) expect(r).toBe("added");
+        else expect(r).toMatch(/dynamic/i);
+      } finally {
+        await hx.stop();
+      }
+    }
+  });
+
   it("a backend with a static balance refuses dynamic servers", async () => {
     const hx = await startHaproxy({
       config: [

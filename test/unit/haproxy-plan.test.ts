@@ -51,6 +51,14 @@ describe("server names and addresses", () => {
       ok: true,
       value: { ip: "fd00::1", port: 80, family: 6 },
     });
+    expect(parseServerAddress("[FD00:0:0:0:0:0:0:1]:80")).toEqual({
+      ok: true,
+      value: { ip: "fd00::1", port: 80, family: 6 },
+    });
+    expect(parseServerAddress("[::ffff:10.0.0.1]:80")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/IPv4-mapped/),
+    });
     for (const bad of [
       "10.0.0.5",
       "10.0.0.5:0",

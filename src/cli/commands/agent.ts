@@ -42,7 +42,11 @@ export function registerAgent(program: Command): void {
       "Register this Docker host's containers in etcd from Docker events, with leased keys.\n" +
         "Default layout: <prefix>/<container-name> = <host-ip>:<host-port> for container port 80/tcp.",
     )
-    .option("--etcd <url>", "etcd endpoint, repeatable (default: ETCDCTL_ENDPOINTS)", collect, [])
+    .addOption(
+      new Option("--etcd <url>", "etcd endpoint, repeatable")
+        .argParser(collect)
+        .default([], "ETCDCTL_ENDPOINTS"),
+    )
     .option("--etcd-cacert <file>", "CA for https:// etcd endpoints")
     .option("--etcd-cert <file>", "client certificate for etcd")
     .option("--etcd-key <file>", "client key for etcd")

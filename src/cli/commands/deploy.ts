@@ -33,7 +33,10 @@ function common(cmd: Command): Command {
   addDockerOptions(cmd, true);
   return cmd
     .option("--host <name>", "only use this Docker host (repeatable)", collect, [])
-    .option("--config <file>", "hosts file: YAML with etcd: [URL...] and docker_hosts: [{name, endpoint, address}] (default: HECD_CONFIG)")
+    .option(
+      "--config <file>",
+      "hosts file: YAML with etcd: [URL...] and docker_hosts: [{name, endpoint, address}] (default: HECD_CONFIG)",
+    )
     .option("--state-dir <dir>", "find a stack started by `hecd up` here", DEFAULT_STATE_DIR)
     .option("--prefix <path>", "key prefix of the servers layout (default: the stack's, else /app/servers)")
     .addOption(
