@@ -77,6 +77,8 @@ const TERMINATING_SIGNALS = new Set([
   "SIGTERM",
 ]);
 const INSPECT_CONCURRENCY = 16;
+/** A hung daemon must not stall the queue: calls give up after this, and a resync retries later. */
+const DOCKER_CALL_TIMEOUT_MS = 10_000;
 
 export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   const log = opts.logger ?? pino({ level: "silent" });
@@ -164,7 +166,11 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
 
   const inspect = async (id: string) => {
     try {
-      return await docker.getContainer(id).inspect();
+      return await withTimeout(
+        docker.getContainer(id).inspect(),
+        DOCKER_CALL_TIMEOUT_MS,
+        `docker inspect ${id.slice(0, 12)}`,
+      );
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404) return undefined;
       throw e;
@@ -219,7 +225,11 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
 
   const resync = async (why: string) => {
     const t0 = performance.now();
-    const running = await docker.listContainers({ all: false });
+    const running = await withTimeout(
+      docker.listContainers({ all: false }),
+      DOCKER_CALL_TIMEOUT_MS,
+      "docker ps",
+    );
     const infos = await mapLimit(running, INSPECT_CONCURRENCY, (c) => inspect(c.Id));
     const desired = new Map<string, Registration>();
     for (const info of infos) {
@@ -435,6 +445,15 @@ export async function resolveHostIp(
     // no default bridge network: nothing to detect from
   }
   return { source: "none" };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer from Docker within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
