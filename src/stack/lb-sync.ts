@@ -1,19 +1,14 @@
-// Keeps HAProxy in step with etcd: watches the servers prefix, and on every change
-// hands the desired set to the HAProxy controller (runtime API, config file rewritten).
+// Keeps HAProxy in step with etcd: watches the servers prefix and, on every change,
+// hands the desired set (container name -> address) to `apply`.
 import type { Logger } from "pino";
 import type { Backend } from "../backends/types.js";
-import type { HaproxyController } from "../haproxy/controller.js";
-import { startDriftRepair, type DriftRepairer } from "../haproxy/drift.js";
-import type { RuntimeApi } from "../haproxy/runtime.js";
+import type { SyncReport } from "../haproxy/controller.js";
 
 export interface LbSyncOptions {
   backend: Backend;
   /** e.g. /app/servers: every key directly below is one server, named by its last element. */
   prefix: string;
-  controller: HaproxyController;
-  runtime: RuntimeApi;
-  haproxyBackend: string;
-  driftIntervalMs?: number;
+  apply: (desired: ReadonlyMap<string, string>) => Promise<SyncReport>;
   logger: Logger;
 }
 
@@ -40,7 +35,6 @@ export function serversBelow(prefix: string, values: ReadonlyMap<string, string>
 export function startLbSync(o: LbSyncOptions): LbSync {
   const abort = new AbortController();
   let current = new Map<string, string>();
-  let drift: DriftRepairer | undefined;
   let markReady: () => void = () => {};
   let failReady: (e: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
@@ -56,15 +50,17 @@ export function startLbSync(o: LbSyncOptions): LbSync {
 
   const apply = async (why: string): Promise<void> => {
     const t0 = performance.now();
-    const report = await o.controller.sync(current);
+    const report = await o.apply(current);
     const a = report.apply;
-    const changed = a.added.length + a.readdressed.length + a.removed.length + a.repaired.length;
+    const changed =
+      a.added.length + a.readdressed.length + a.removed.length + a.draining.length + a.repaired.length;
     if (changed > 0 || report.reload || a.failed.length > 0 || a.rejected.length > 0) {
       o.logger.info(
         {
           why,
           added: a.added,
           readdressed: a.readdressed.map((r) => r.name),
+          draining: a.draining,
           removed: a.removed.map((r) => r.name),
           rejected: a.rejected,
           failed: a.failed,
@@ -80,14 +76,6 @@ export function startLbSync(o: LbSyncOptions): LbSync {
     let revision = await read();
     await apply("start");
     markReady();
-    drift = startDriftRepair({
-      controller: o.controller,
-      runtime: o.runtime,
-      backend: o.haproxyBackend,
-      desired: async () => current,
-      intervalMs: o.driftIntervalMs ?? 5_000,
-      log: o.logger,
-    });
     while (!abort.signal.aborted) {
       try {
         await o.backend.watch([o.prefix], revision, abort.signal);
@@ -102,16 +90,13 @@ export function startLbSync(o: LbSyncOptions): LbSync {
     }
   };
 
-  const running = loop().catch((e: Error) => {
-    failReady(e);
-  });
+  const running = loop().catch((e: Error) => failReady(e));
 
   return {
     ready,
     desired: () => current,
     stop: async () => {
       abort.abort();
-      await drift?.stop();
       await running;
     },
   };

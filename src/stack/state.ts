@@ -27,7 +27,6 @@ export interface StackInfo {
 export interface StatePaths {
   dir: string;
   etcdData: string;
-  haproxyConfig: string;
   stackFile: string;
   logDir: string;
 }
@@ -37,7 +36,6 @@ export function statePaths(dir: string = DEFAULT_STATE_DIR): StatePaths {
   return {
     dir: abs,
     etcdData: join(abs, "etcd"),
-    haproxyConfig: join(abs, "haproxy.cfg"),
     stackFile: join(abs, "stack.json"),
     logDir: join(abs, "logs"),
   };

@@ -12,18 +12,7 @@ import { runContainers, type Launched } from "../deploy/run.js";
 import { connectHosts, type DeployHost } from "../deploy/hosts.js";
 import { listManaged } from "../deploy/inventory.js";
 import { dockerClient, resolveDockerEndpoint } from "../docker/connect.js";
-import { HaproxyController } from "../haproxy/controller.js";
-import {
-  defaultConfigOptions,
-  masterSocketPath,
-  renderConfig,
-  runtimeSocketPath,
-} from "../haproxy/config.js";
-import { writeConfigAtomic } from "../haproxy/config-file.js";
-import { MasterCli } from "../haproxy/master.js";
-import { RuntimeApi } from "../haproxy/runtime.js";
-import { loadOrCreateStatsPassword } from "../haproxy/secrets.js";
-import { normalizeServers } from "../haproxy/servers.js";
+import { startManagedHaproxy, type ManagedHaproxy, type ManagedHaproxyOptions } from "../haproxy/managed.js";
 import { ensureDemoImage } from "../images/demo.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
 import { SupervisedChild } from "./child.js";
@@ -101,50 +90,30 @@ export async function startStack(o: UpOptions): Promise<Stack> {
     const backend: Backend = await createBackend({ backend: "etcdv3", nodes: etcdEndpoints });
     cleanups.push(() => backend.close());
 
-    const stats = loadOrCreateStatsPassword(paths.dir);
-    const config = {
-      ...defaultConfigOptions(paths.dir, { user: "admin", password: stats.password, uri: "/admin-status" }),
-      port: o.port ?? 8080,
-      bindAddress: o.bind ?? "*",
-      ...(o.check ? { check: o.check } : {}),
-    };
     const first = serversBelow(prefix, (await backend.getValues([prefix])).values);
-    await writeConfigAtomic(paths.haproxyConfig, renderConfig(config, normalizeServers(first, log).servers));
-
-    const runtime = new RuntimeApi(runtimeSocketPath(paths.dir));
-    const master = new MasterCli(masterSocketPath(paths.dir));
-    const haproxy = new SupervisedChild(
+    const syncRef: { current?: LbSync } = {};
+    const haproxy = await superviseHaproxy(
       {
-        name: "haproxy",
-        command: which("haproxy")!,
-        args: ["-W", "-S", `${masterSocketPath(paths.dir)},mode,600`, "-f", paths.haproxyConfig],
-        logFile: join(paths.logDir, "haproxy.log"),
-        ready: async () => /Name: HAProxy/.test(await runtime.raw("show info")),
+        stateDir: paths.dir,
+        port: o.port ?? 8080,
+        initial: first,
+        desired: async () => syncRef.current?.desired() ?? first,
+        config: { bindAddress: o.bind ?? "*", ...(o.check ? { check: o.check } : {}) },
+        log,
       },
       log,
     );
-    rmSync(runtimeSocketPath(paths.dir), { force: true });
-    rmSync(masterSocketPath(paths.dir), { force: true });
-    await haproxy.start();
     cleanups.push(() => haproxy.stop());
-
-    const controller = new HaproxyController({
-      runtime,
-      master,
-      configPath: paths.haproxyConfig,
-      config,
-      log,
-    });
-    const sync: LbSync = startLbSync({
+    const sync = startLbSync({
       backend,
       prefix,
-      controller,
-      runtime,
-      haproxyBackend: config.backend,
+      apply: (desired) => haproxy.current().sync(desired),
       logger: log,
     });
+    syncRef.current = sync;
     cleanups.push(() => sync.stop());
     await sync.ready;
+    const managed = haproxy.current();
 
     const hostIp = o.hostIp ?? "127.0.0.1";
     const agent: AgentHandle = await startAgent({
@@ -158,6 +127,7 @@ export async function startStack(o: UpOptions): Promise<Stack> {
     });
     cleanups.push(() => agent.stop({ revoke: true }));
 
+    const config = managed.options;
     const bindHost = config.bindAddress === "*" ? "127.0.0.1" : config.bindAddress;
     const info: StackInfo = {
       pid: process.pid,
@@ -166,9 +136,9 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       dockerHosts: [{ name: "local", endpoint: endpoint.url, address: hostIp }],
       prefix,
       haproxy: {
-        runtimeSocket: runtime.socketPath,
-        masterSocket: master.socketPath,
-        configFile: paths.haproxyConfig,
+        runtimeSocket: managed.process.runtime.socketPath,
+        masterSocket: managed.process.master.socketPath,
+        configFile: managed.configPath,
         backend: config.backend,
         url: `http://${bindHost}:${config.port}/`,
         statsUrl: `http://${bindHost}:${config.port}/admin-status`,
@@ -194,10 +164,10 @@ export async function startStack(o: UpOptions): Promise<Stack> {
 
     return {
       info,
-      statsUser: "admin",
-      statsPassword: stats.password,
-      passwordCreated: stats.created,
-      passwordFile: stats.path,
+      statsUser: managed.stats.user,
+      statsPassword: managed.stats.password,
+      passwordCreated: managed.stats.passwordCreated,
+      passwordFile: managed.stats.passwordPath,
       demo,
       stop: stopAll,
     };
@@ -253,4 +223,43 @@ async function removeService(hosts: readonly DeployHost[], service: string, log:
       }
     }),
   );
+}
+
+interface SupervisedHaproxy {
+  current(): ManagedHaproxy;
+  stop(): Promise<void>;
+}
+
+/** HAProxy under supervision: if the master dies on its own it is started again from the desired set. */
+async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promise<SupervisedHaproxy> {
+  let managed = await startManagedHaproxy(opts);
+  let stopping = false;
+  let restarts = 0;
+  const watch = (m: ManagedHaproxy): void => {
+    void m.process.exited.then(async (how) => {
+      if (stopping || m !== managed) return;
+      await m.drift.stop();
+      while (!stopping) {
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(++restarts, 7));
+        log.error({ how, restartInMs: delay }, "HAProxy exited; restarting it");
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopping) return;
+        try {
+          managed = await startManagedHaproxy({ ...opts, initial: await opts.desired() });
+          watch(managed);
+          return;
+        } catch (e) {
+          log.error({ err: (e as Error).message }, "HAProxy restart failed");
+        }
+      }
+    });
+  };
+  watch(managed);
+  return {
+    current: () => managed,
+    stop: async () => {
+      stopping = true;
+      await managed.stop();
+    },
+  };
 }

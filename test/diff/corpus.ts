@@ -840,6 +840,17 @@ group("misc", { data: DATA }, [
   ["{{.a}} {{.b}}", { dataJSON: '{"a": 1.7976931348623157e308, "b": -1e-7}' }],
 ]);
 
+// ---------------------------------------------------------------- nil arguments to builtins
+group("nilarg", { data: DATA }, [
+  "{{slice .b .n}}",
+  "{{slice .c .n}}",
+  "{{slice .c 1 .n}}",
+  "{{index .c .n}}",
+  "{{index .m .n}}",
+  "{{index .b .n}}",
+  "{{len (slice .s .n)}}",
+]);
+
 // ---------------------------------------------------------------- Unicode 13 (Go 1.19's tables)
 // Every code point below U+1F000 that JavaScript can case-map, through toUpper/toLower.
 const CASED: string[] = [];
@@ -856,6 +867,8 @@ group("unicode", {}, [
   '{{json "\u{1FACF}"}}',
   "{{\u{10782}}}",
   "{{$x\u{10782} := 1}}",
+  "{{\u{1CF56}}}",
+  "{{$\u{A7D3}}}",
   '{{toUpper "\u{10597}"}} {{toLower "\u{10570}"}} {{toUpper "ⱟ"}}',
 ]);
 

@@ -179,7 +179,8 @@ const RANDOM_FORMAT = fc
     fc.subarray(["-", "+", "#", " ", "0"]),
     fc.option(fc.integer({ min: 0, max: 12 })),
     fc.option(fc.integer({ min: 0, max: 8 })),
-    fc.constantFrom(..."vdsqxXobeEfFgGtcUT%zp"),
+    // No %p: it prints addresses.
+    fc.constantFrom(..."vdsqxXobeEfFgGtcUT%z"),
     fc.constantFrom("", "|", " %v"),
   )
   .map(

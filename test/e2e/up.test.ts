@@ -181,6 +181,19 @@ describe("hecd up --demo 3", () => {
     }
   });
 
+  it("HAProxy killed outright is restarted by hecd up and serves again", async () => {
+    const masterPid = Number(
+      (await execFileP("pgrep", ["-f", `haproxy -W -S ${stateDir}`])).stdout.trim().split("\n")[0],
+    );
+    expect(masterPid).toBeGreaterThan(0);
+    process.kill(masterPid, "SIGKILL");
+    await waitFor("HAProxy back", async () => ((await get(url)).length > 0 ? true : undefined), 30_000, 100);
+    const newPid = Number(
+      (await execFileP("pgrep", ["-f", `haproxy -W -S ${stateDir}`])).stdout.trim().split("\n")[0],
+    );
+    expect(newPid).not.toBe(masterPid);
+  }, 60_000);
+
   it("SIGTERM stops everything it started", async () => {
     up.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => up.once("exit", (c) => r(c)));
