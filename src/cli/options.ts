@@ -21,13 +21,10 @@ export interface EtcdCliOptions {
   etcdUser?: string;
 }
 
-export function addEtcdOptions(cmd: Command): Command {
+export function addEtcdOptions(cmd: Command, fallback = "ETCDCTL_ENDPOINTS"): Command {
   return cmd
-    .option(
-      "--etcd <url>",
-      "etcd endpoint, repeatable (default: ETCDCTL_ENDPOINTS, then the stack of --state-dir)",
-      collect,
-      [],
+    .addOption(
+      new Option("--etcd <url>", "etcd endpoint, repeatable").argParser(collect).default([], fallback),
     )
     .option("--etcd-cacert <file>", "CA for https:// etcd endpoints")
     .option("--etcd-cert <file>", "client certificate for etcd")

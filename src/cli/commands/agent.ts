@@ -1,16 +1,20 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { pino } from "pino";
 import { startAgent, type AgentHandle, type AgentOptions } from "../../agent/agent.js";
 import { UnreachableError } from "../../registry/errors.js";
 import { DEFAULT_PREFIX } from "../../registry/keys.js";
 import { resolveEndpoints } from "../../registry/etcd-client.js";
+import {
+  action,
+  addDockerOptions,
+  addEtcdOptions,
+  etcdSecurity,
+  logLevelOption,
+  wholeNumber,
+  type EtcdCliOptions,
+} from "../options.js";
 
-interface AgentCliOptions {
-  etcd: string[];
-  etcdCacert?: string;
-  etcdCert?: string;
-  etcdKey?: string;
-  etcdUser?: string;
+interface AgentCliOptions extends EtcdCliOptions {
   dockerHost?: string;
   dockerTlsVerify?: boolean;
   dockerCertPath?: string;
@@ -24,39 +28,17 @@ interface AgentCliOptions {
   logLevel: string;
 }
 
-function positiveInt(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be a whole number >= ${min}`);
-    return n;
-  };
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 export function registerAgent(program: Command): void {
-  program
+  const cmd = program
     .command("agent")
     .description(
       "Register this Docker host's containers in etcd from Docker events, with leased keys.\n" +
-        "Default layout: <prefix>/<container-name> = <host-ip>:<host-port> for container port 80/tcp.",
-    )
-    .addOption(
-      new Option("--etcd <url>", "etcd endpoint, repeatable")
-        .argParser(collect)
-        .default([], "ETCDCTL_ENDPOINTS"),
-    )
-    .option("--etcd-cacert <file>", "CA for https:// etcd endpoints")
-    .option("--etcd-cert <file>", "client certificate for etcd")
-    .option("--etcd-key <file>", "client key for etcd")
-    .option("--etcd-user <user:password>", "etcd user (default: ETCDCTL_USER)")
-    .option(
-      "--docker-host <url>",
-      "unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)",
-    )
-    .option("--docker-tls-verify", "verify the Docker daemon certificate (default: DOCKER_TLS_VERIFY)")
-    .option("--docker-cert-path <dir>", "dir with ca.pem, cert.pem, key.pem (default: DOCKER_CERT_PATH)")
+        "Default layout: <prefix>/<container-name> = <host-ip>:<host-port> for container port 80/tcp.\n\n" +
+        "Example: hecd agent --etcd http://10.0.0.2:2379 --host-ip 10.0.0.5",
+    );
+  addEtcdOptions(cmd);
+  addDockerOptions(cmd, false);
+  cmd
     .option(
       "--host-ip <ip>",
       "address other hosts reach this host's published ports on (default: dockerd --ip if set)",
@@ -76,39 +58,22 @@ export function registerAgent(program: Command): void {
     .option(
       "--ttl <seconds>",
       "lease TTL: keys of a dead agent disappear after this",
-      positiveInt("--ttl", 2),
+      wholeNumber("--ttl", 2),
       15,
     )
     .option(
       "--resync-interval <seconds>",
       "full resync period, 0 to disable",
-      positiveInt("--resync-interval", 0),
+      wholeNumber("--resync-interval", 0),
       60,
     )
-    .addOption(
-      new Option("--log-level <level>", "log level")
-        .choices(["trace", "debug", "info", "warn", "error"])
-        .default("info"),
-    )
-    .action(async (o: AgentCliOptions) => {
-      try {
-        await runAgent(o);
-      } catch (e) {
-        process.stderr.write(`hecd agent: ${(e as Error).message}\n`);
-        process.exitCode = 1;
-      }
-    });
+    .addOption(logLevelOption())
+    .action(action("agent", runAgent));
 }
 
 async function runAgent(o: AgentCliOptions): Promise<void> {
   const log = pino({ level: o.logLevel, base: { cmd: "agent" } });
-  const user = o.etcdUser ?? process.env.ETCDCTL_USER;
-  let auth: AgentOptions["etcd"]["auth"];
-  if (user) {
-    const i = user.indexOf(":");
-    if (i <= 0) throw new InvalidArgumentError("--etcd-user must be USER:PASSWORD");
-    auth = { username: user.slice(0, i), password: user.slice(i + 1) };
-  }
+  const { tls, auth } = etcdSecurity(o);
   const endpoints = resolveEndpoints(o.etcd);
   // Handle signals from the start: a SIGTERM during startup still stops cleanly.
   let signalled: (sig: string) => void = () => {};
@@ -119,7 +84,7 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
     docker: { host: o.dockerHost, tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
     etcd: {
       endpoints,
-      ...(o.etcdCacert || o.etcdCert ? { tls: { ca: o.etcdCacert, cert: o.etcdCert, key: o.etcdKey } } : {}),
+      ...(tls ? { tls } : {}),
       ...(auth ? { auth } : {}),
     },
     ttlSeconds: o.ttl,

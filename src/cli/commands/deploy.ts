@@ -29,7 +29,7 @@ interface CommonOptions extends EtcdCliOptions, DockerCliOptions {
 }
 
 function common(cmd: Command): Command {
-  addEtcdOptions(cmd);
+  addEtcdOptions(cmd, "ETCDCTL_ENDPOINTS, then --config, then the stack in --state-dir");
   addDockerOptions(cmd, true);
   return cmd
     .option("--host <name>", "only use this Docker host (repeatable)", collect, [])
