@@ -25,5 +25,9 @@ export function causeMessage(cause: unknown): string {
 }
 
 function oneLine(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
+  // grpc-js ends some messages with an empty "Resolution note:".
+  return s
+    .replace(/\s+/g, " ")
+    .replace(/\.? Resolution note:\s*$/, "")
+    .trim();
 }

@@ -14,7 +14,8 @@ export function buildProgram(): Command {
         "Start everything on one machine with `hecd up --demo 3`; see `hecd <command> --help`.",
     )
     .version(VERSION, "-V, --version")
-    .showHelpAfterError()
+    // The error line stays on screen; the full help is one flag away.
+    .showHelpAfterError("(add --help for usage and examples)")
     .enablePositionalOptions();
   registerUp(program);
   registerTemplate(program);

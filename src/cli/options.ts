@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
 
-export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function wholeNumber(name: string, min: number) {
   return (v: string): number => {
@@ -61,7 +61,7 @@ export function addDockerOptions(cmd: Command, repeatable: boolean): Command {
             "Docker engine, repeatable: unix:///path/docker.sock or tcp://HOST:PORT (TLS); @ADDRESS is the IP its published ports are reached on",
           )
             .argParser(collect)
-            .default([])
+            .default([], "--config, then the stack in --state-dir, then the hosts `hecd agent` registered")
         : new Option(
             "--docker-host <url>",
             "unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)",

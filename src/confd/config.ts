@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { tomlErrorMessage } from "./toml-error.js";
 import { parseGoDuration } from "./duration.js";
 import type { FlagValues } from "./flags.js";
 
@@ -184,7 +185,7 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv): ConfigRes
     try {
       doc = parseToml(fileText) as Record<string, unknown>;
     } catch (e) {
-      return { ok: false, error: `${configFile}: invalid TOML: ${(e as Error).message}` };
+      return { ok: false, error: tomlErrorMessage(configFile, e) };
     }
     for (const [k, v] of Object.entries(doc)) {
       const set = TOML_KEYS[k];

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { tomlErrorMessage } from "./toml-error.js";
 import type { Accounts } from "./accounts.js";
 import { goJoin } from "./gopath.js";
 
@@ -66,7 +67,7 @@ export function parseResource(file: string, text: string, ctx: ResourceContext):
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (e) {
-    return { ok: false, error: `${file}: invalid TOML: ${(e as Error).message}` };
+    return { ok: false, error: tomlErrorMessage(file, e) };
   }
   const t = doc.template;
   if (typeof t !== "object" || t === null || Array.isArray(t)) {

@@ -5,6 +5,7 @@ import type { Layout, LayoutConfig } from "../agent/container.js";
 import type { DockerConnectOptions } from "../docker/connect.js";
 import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
+import { UnreachableError } from "../registry/errors.js";
 import { Registry } from "../registry/registry.js";
 import { readStackInfo, type StackInfo } from "../stack/state.js";
 import { readClusterFile } from "./config-file.js";
@@ -44,21 +45,32 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
   const configPath = o.configFile ?? process.env.HECD_CONFIG;
   const file = configPath ? readClusterFile(configPath) : undefined;
   const fromEnv = (process.env.ETCDCTL_ENDPOINTS ?? "").split(",").filter((e) => e.trim() !== "");
-  const endpoints = [o.etcd, fromEnv, file?.etcd, stack?.etcdEndpoints].find(
-    (l) => l !== undefined && l.length > 0,
-  );
-  if (!endpoints || endpoints.length === 0) {
+  const sources: [string[] | undefined, string][] = [
+    [o.etcd, "--etcd"],
+    [fromEnv, "ETCDCTL_ENDPOINTS"],
+    [file?.etcd, `the hosts file ${configPath ?? ""}`],
+    [stack?.etcdEndpoints, `the stack in ${o.stateDir ?? ".hecd"} (is \`hecd up\` still running there?)`],
+  ];
+  const found = sources.find(([l]) => l !== undefined && l.length > 0);
+  if (!found) {
     throw new Error(
       `no etcd to use: pass --etcd http://HOST:2379, set ETCDCTL_ENDPOINTS, list it in a --config file, or start a stack here with \`hecd up\` (looked in ${o.stateDir ?? ".hecd"})`,
     );
   }
-  const registry = await Registry.connect({
-    endpoints,
-    ttlSeconds: 15,
-    tls: o.etcdTls,
-    auth: o.etcdAuth,
-    logger: o.logger,
-  });
+  const [endpoints, source] = found as [string[], string];
+  let registry: Registry;
+  try {
+    registry = await Registry.connect({
+      endpoints,
+      ttlSeconds: 15,
+      tls: o.etcdTls,
+      auth: o.etcdAuth,
+      logger: o.logger,
+    });
+  } catch (e) {
+    if (e instanceof UnreachableError) throw unreachableEtcd(endpoints, source, e);
+    throw e;
+  }
   try {
     let specs: HostSpec[];
     if (o.dockerHosts?.length) specs = o.dockerHosts.map(parseHostSpec);
@@ -94,4 +106,17 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
     await registry.close();
     throw e;
   }
+}
+
+/** etcd3's pool reports "endpoint recently failed" for a refused connection; say what to do instead. */
+function unreachableEtcd(endpoints: string[], source: string, e: UnreachableError): Error {
+  const raw = e.cause instanceof Error ? e.cause.message : e.message;
+  const cause = /recently failed|No connection established|ECONNREFUSED/i.test(raw)
+    ? "no answer (connection refused or timed out)"
+    : raw.replace(/\s+/g, " ").trim();
+  return new Error(
+    `cannot reach etcd at ${endpoints.join(", ")} (from ${source}): ${cause}; ` +
+      "is etcd running there? Pass --etcd http://HOST:2379 (or set ETCDCTL_ENDPOINTS), or start a stack with `hecd up`",
+    { cause: e },
+  );
 }

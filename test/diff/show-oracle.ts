@@ -1,5 +1,6 @@
 // Dev tool: `GOTMPL_ORACLE=... npx tsx test/diff/show-oracle.ts [filter]` prints the
 // oracle's result for each corpus case (to review what a case exercises).
+import { rmSync } from "node:fs";
 import { CORPUS } from "./corpus.js";
 import { runOracle, writeCases } from "./oracle.js";
 
@@ -13,3 +14,4 @@ for (const c of cases) {
     `${c.name} ${JSON.stringify(c.template)}\n   ${"err" in r ? "ERR " + r.err : "OUT " + JSON.stringify(r.out)}`,
   );
 }
+rmSync(dir, { recursive: true, force: true });

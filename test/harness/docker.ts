@@ -20,6 +20,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { ensureDemoImage } from "../../src/images/demo.js";
 import { waitFor } from "./ports.js";
+import { makeTestCerts } from "./tls.js";
 import { requireTool } from "./tools.js";
 
 export interface DockerHost {
@@ -160,69 +161,6 @@ function bridgeName(i: number): string {
   return `hecdbr${i}`;
 }
 
-/** A CA, a server cert for `ip` and a client cert, as Docker expects them (ca.pem, cert.pem, key.pem). */
-function makeCerts(dir: string, ip: string): { server: string; client: string } {
-  const openssl = requireTool("openssl", "apt-get install -y openssl");
-  const server = join(dir, "server");
-  const client = join(dir, "client");
-  mkdirSync(server, { recursive: true });
-  mkdirSync(client, { recursive: true });
-  const ssl = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: "pipe" });
-  ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=hecd-test-docker-ca",
-  );
-  writeFileSync(join(dir, "server.ext"), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
-  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [who, out] of [
-    ["server", server],
-    ["client", client],
-  ] as const) {
-    ssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      join(out, "key.pem"),
-      "-out",
-      `${who}.csr`,
-      "-subj",
-      `/CN=${who}`,
-    );
-    ssl(
-      "x509",
-      "-req",
-      "-in",
-      `${who}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      join(out, "cert.pem"),
-      "-days",
-      "2",
-      "-extfile",
-      `${who}.ext`,
-    );
-    execFileSync("cp", [join(dir, "ca.pem"), join(out, "ca.pem")]);
-  }
-  return { server, client };
-}
-
 async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOptions): Promise<DockerHost> {
   const i = slot.index;
   const name = `hecd-h${i}`;
@@ -240,18 +178,18 @@ async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOpti
   let tcp: DockerHost["tcp"];
   const tlsArgs: string[] = [];
   if (opts.tls) {
-    const certs = makeCerts(join(dir, "certs"), ip);
-    tcp = { endpoint: `tcp://${ip}:2376`, certPath: certs.client };
+    const certs = makeTestCerts(join(dir, "certs"), { ips: [ip] });
+    tcp = { endpoint: `tcp://${ip}:2376`, certPath: certs.client.dir };
     tlsArgs.push(
       "-H",
       tcp.endpoint,
       "--tlsverify",
       "--tlscacert",
-      join(certs.server, "ca.pem"),
+      certs.ca,
       "--tlscert",
-      join(certs.server, "cert.pem"),
+      certs.server.cert,
       "--tlskey",
-      join(certs.server, "key.pem"),
+      certs.server.key,
     );
   }
   let proc: ChildProcess | undefined;

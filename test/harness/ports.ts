@@ -24,3 +24,8 @@ export async function waitFor<T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`,
   );
 }
+
+/** Settles to "pending" when `p` has not settled within `ms`. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {
+  return Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
+}

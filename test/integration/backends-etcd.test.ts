@@ -2,7 +2,8 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { freePort } from "../harness/ports.js";
+import { freePort, within } from "../harness/ports.js";
+import { watchChangeCases, watchRestartCases, type WatchCaseContext } from "./backend-watch-cases.js";
 
 let etcd: EtcdServer;
 let backend: Backend;
@@ -24,9 +25,13 @@ async function v2(method: "PUT" | "DELETE", key: string, value?: string): Promis
 const put = (key: string, value: string) => v2("PUT", key, value);
 const del = (key: string) => v2("DELETE", key);
 
-function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {
-  return Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
-}
+const cases: WatchCaseContext = {
+  backend: () => backend,
+  etcd: () => etcd,
+  put,
+  del,
+  sibling: { key: "/apple", value: "sibling, not below /app/servers" },
+};
 
 beforeAll(async () => {
   etcd = await startEtcd({ enableV2: true });
@@ -98,58 +103,7 @@ describe("etcd (v2 API) backend: getValues", () => {
 });
 
 describe("etcd (v2 API) backend: watch", () => {
-  it("resolves on a put and on a delete under the prefix, not on other keys", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const signal = new AbortController().signal;
-    const w = backend.watch(["/app/servers"], snap.revision, signal);
-    await put("/other/y", "unrelated");
-    await put("/apple", "sibling, not below /app/servers");
-    expect(await within(w, 300)).toBe("pending");
-    const idx = await put("/app/servers/web3", "10.0.0.3:80");
-    expect(await w).toBe(idx);
-
-    const snap2 = await backend.getValues(["/app/servers"]);
-    const w2 = backend.watch(["/app/servers"], snap2.revision, signal);
-    const delIdx = await del("/app/servers/web3");
-    expect(await w2).toBe(delIdx);
-  });
-
-  it("watches several prefixes at once", async () => {
-    const snap = await backend.getValues(["/app/servers", "/app/db"]);
-    const w = backend.watch(["/app/servers", "/app/db"], snap.revision, new AbortController().signal);
-    const idx = await put("/app/db/main/port", "5433");
-    expect(await w).toBe(idx);
-  });
-
-  it("watching again from the revision a watch returned reports later changes only", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    await put("/app/servers/c1", "1");
-    await put("/other/c", "unrelated");
-    await put("/app/servers/c2", "2");
-    const last = await put("/app/servers/c3", "3");
-    let since = snap.revision;
-    for (let i = 0; i < 5; i++) {
-      const ac = new AbortController();
-      const next = await within(backend.watch(["/app/servers"], since, ac.signal), 300);
-      ac.abort();
-      if (next === "pending") break;
-      expect(next).toBeGreaterThan(since);
-      since = next;
-    }
-    expect(since).toBe(last);
-    const w = backend.watch(["/app/servers"], since, new AbortController().signal);
-    expect(await within(w, 300)).toBe("pending");
-    const rev = await put("/app/servers/c4", "4");
-    expect(await w).toBe(rev);
-  });
-
-  it("never misses a change made between the snapshot and the watch", async () => {
-    const snap = await backend.getValues(["/app"]);
-    const idx = await put("/app/servers/web1", "10.0.0.9:80");
-    await put("/other/z", "later, unrelated");
-    const w = backend.watch(["/app"], snap.revision, new AbortController().signal);
-    expect(await within(w, 2000)).toBe(idx);
-  });
+  watchChangeCases(cases);
 
   it("rejects with an AbortError when the signal aborts", async () => {
     const snap = await backend.getValues(["/app"]);
@@ -171,29 +125,7 @@ describe("etcd (v2 API) backend: watch", () => {
     expect(got as bigint).toBeGreaterThan(snap.revision + 1000n);
   });
 
-  it("survives an etcd restart and reports the next change", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const w = backend.watch(["/app/servers"], snap.revision, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 200));
-    await etcd.restart();
-    expect(await within(w, 500)).toBe("pending");
-    const idx = await put("/app/servers/after-restart", "10.0.0.4:80");
-    expect(await within(w, 15_000)).toBe(idx);
-    expect((await backend.getValues(["/app/servers"])).values.get("/app/servers/after-restart")).toBe(
-      "10.0.0.4:80",
-    );
-  });
-
-  it("reports a change made while the watch was reconnecting", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const w = backend.watch(["/app/servers"], snap.revision, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 200));
-    await etcd.stop();
-    await new Promise((r) => setTimeout(r, 300));
-    await etcd.restart();
-    const idx = await put("/app/servers/during-outage", "10.0.0.5:80");
-    expect(await within(w, 15_000)).toBe(idx);
-  });
+  watchRestartCases(cases);
 });
 
 describe("etcd (v2 API) backend: data loss", () => {

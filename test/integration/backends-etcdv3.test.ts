@@ -3,7 +3,8 @@ import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { freePort } from "../harness/ports.js";
+import { freePort, within } from "../harness/ports.js";
+import { watchChangeCases, watchRestartCases, type WatchCaseContext } from "./backend-watch-cases.js";
 
 let etcd: EtcdServer;
 let admin: Etcd3;
@@ -15,10 +16,13 @@ async function put(key: string, value: string): Promise<bigint> {
 async function del(key: string): Promise<bigint> {
   return BigInt((await admin.delete().key(key).exec()).header.revision);
 }
-/** Settles to "pending" when `p` has not settled within `ms`. */
-function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {
-  return Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
-}
+const cases: WatchCaseContext = {
+  backend: () => backend,
+  etcd: () => etcd,
+  put,
+  del,
+  sibling: { key: "/app/servers2/y", value: "a sibling, not under /app/servers" },
+};
 
 beforeAll(async () => {
   etcd = await startEtcd();
@@ -86,58 +90,7 @@ describe("etcdv3 backend: getValues", () => {
 });
 
 describe("etcdv3 backend: watch", () => {
-  it("resolves on a put and on a delete under the prefix, not on other keys", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const ac = new AbortController();
-    const w = backend.watch(["/app/servers"], snap.revision, ac.signal);
-    await put("/other/y", "unrelated");
-    await put("/app/servers2/y", "a sibling, not under /app/servers");
-    expect(await within(w, 300)).toBe("pending");
-    const rev = await put("/app/servers/web3", "10.0.0.3:80");
-    expect(await w).toBe(rev);
-
-    const snap2 = await backend.getValues(["/app/servers"]);
-    const w2 = backend.watch(["/app/servers"], snap2.revision, ac.signal);
-    const delRev = await del("/app/servers/web3");
-    expect(await w2).toBe(delRev);
-  });
-
-  it("watches several prefixes at once", async () => {
-    const snap = await backend.getValues(["/app/servers", "/app/db"]);
-    const w = backend.watch(["/app/servers", "/app/db"], snap.revision, new AbortController().signal);
-    const rev = await put("/app/db/main/port", "5433");
-    expect(await w).toBe(rev);
-  });
-
-  it("watching again from the revision a watch returned reports later changes only", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    await put("/app/servers/c1", "1");
-    await put("/other/c", "unrelated");
-    await put("/app/servers/c2", "2");
-    const last = await put("/app/servers/c3", "3");
-    let since = snap.revision;
-    for (let i = 0; i < 5; i++) {
-      const ac = new AbortController();
-      const next = await within(backend.watch(["/app/servers"], since, ac.signal), 300);
-      ac.abort();
-      if (next === "pending") break;
-      expect(next).toBeGreaterThan(since);
-      since = next;
-    }
-    expect(since).toBe(last);
-    const w = backend.watch(["/app/servers"], since, new AbortController().signal);
-    expect(await within(w, 300)).toBe("pending");
-    const rev = await put("/app/servers/c4", "4");
-    expect(await w).toBe(rev);
-  });
-
-  it("never misses a change made between the snapshot and the watch", async () => {
-    const snap = await backend.getValues(["/app"]);
-    const rev = await put("/app/servers/web1", "10.0.0.9:80");
-    await put("/other/z", "later, unrelated");
-    const w = backend.watch(["/app"], snap.revision, new AbortController().signal);
-    expect(await within(w, 2000)).toBe(rev);
-  });
+  watchChangeCases(cases);
 
   it("rejects with an AbortError when the signal aborts", async () => {
     const snap = await backend.getValues(["/app"]);
@@ -164,29 +117,7 @@ describe("etcdv3 backend: watch", () => {
     expect(again.values.get("/app/servers/web1")).toBe("latest");
   });
 
-  it("survives an etcd restart and reports the next change", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const w = backend.watch(["/app/servers"], snap.revision, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 200)); // let the watch attach before the server goes away
-    await etcd.restart();
-    expect(await within(w, 500)).toBe("pending");
-    const rev = await put("/app/servers/after-restart", "10.0.0.4:80");
-    expect(await within(w, 15_000)).toBe(rev);
-    const again = await backend.getValues(["/app/servers"]);
-    expect(again.values.get("/app/servers/after-restart")).toBe("10.0.0.4:80");
-  });
-
-  it("reports a change made while etcd was down and the watch was reconnecting", async () => {
-    const snap = await backend.getValues(["/app/servers"]);
-    const w = backend.watch(["/app/servers"], snap.revision, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 200));
-    await etcd.stop();
-    await new Promise((r) => setTimeout(r, 300));
-    await etcd.restart();
-    // The write lands before the client's watch stream is back: it must still be reported.
-    const rev = await put("/app/servers/during-outage", "10.0.0.5:80");
-    expect(await within(w, 15_000)).toBe(rev);
-  });
+  watchRestartCases(cases);
 
   it("resolves when etcd comes back with its data lost (revision behind the snapshot)", async () => {
     for (let i = 0; i < 20; i++) await put("/other/fill", String(i));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
+import { within } from "../harness/ports.js";
 
 let dir: string;
 const open: Backend[] = [];
@@ -11,9 +12,6 @@ async function make(files: string[], filter?: string): Promise<Backend> {
   const b = await createBackend({ backend: "file", nodes: [], files, filter });
   open.push(b);
   return b;
-}
-function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {
-  return Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
 }
 
 beforeAll(() => {

@@ -1,22 +1,21 @@
 // TLS (server + client certificates) and authentication for the etcdv3 and etcd (v2) backends.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
-import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { freePort, waitFor } from "../harness/ports.js";
-import { requireTool } from "../harness/tools.js";
+import { etcdctl, startEtcd, type EtcdServer } from "../harness/etcd.js";
+import { within } from "../harness/ports.js";
+import { makeTestCerts, type TestCerts } from "../harness/tls.js";
 
 let dir: string;
-let tlsEtcd: ChildProcess | undefined;
+let certs: TestCerts;
+let tlsEtcd: EtcdServer;
 let tlsPort: number;
 let tlsAdmin: Etcd3;
 let authEtcd: EtcdServer;
-const pem = (name: string) => join(dir, name);
 const open: Backend[] = [];
 
 async function make(config: Parameters<typeof createBackend>[0]): Promise<Backend> {
@@ -25,118 +24,26 @@ async function make(config: Parameters<typeof createBackend>[0]): Promise<Backen
   return b;
 }
 
-function makeCerts(): void {
-  const openssl = requireTool("openssl", "apt-get install -y openssl");
-  const run = (...args: string[]) => execFileSync(openssl, args, { cwd: dir, stdio: "pipe" });
-  writeFileSync(pem("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=hecd-test-ca",
-  );
-  for (const who of ["server", "client"]) {
-    run(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${who}.key`,
-      "-out",
-      `${who}.csr`,
-      "-subj",
-      `/CN=hecd-${who}`,
-    );
-    run(
-      "x509",
-      "-req",
-      "-in",
-      `${who}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${who}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      "ext.cnf",
-    );
-  }
-}
-
-async function startTlsEtcd(): Promise<void> {
-  const bin = requireTool("etcd", "apt-get install -y etcd-server etcd-client");
-  tlsPort = await freePort();
-  const peer = `http://127.0.0.1:${await freePort()}`;
-  const client = `https://127.0.0.1:${tlsPort}`;
-  let output = "";
-  tlsEtcd = spawn(
-    bin,
-    [
-      ...["--name", "tls", "--data-dir", join(dir, "data"), "--log-level", "error", "--enable-v2=true"],
-      ...["--listen-client-urls", client, "--advertise-client-urls", client],
-      ...[
-        "--listen-peer-urls",
-        peer,
-        "--initial-advertise-peer-urls",
-        peer,
-        "--initial-cluster",
-        `tls=${peer}`,
-      ],
-      ...["--cert-file", pem("server.pem"), "--key-file", pem("server.key")],
-      ...["--client-cert-auth", "--trusted-ca-file", pem("ca.pem")],
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  tlsEtcd.stdout?.on("data", (d) => (output += d));
-  tlsEtcd.stderr?.on("data", (d) => (output += d));
-  const agent = new https.Agent({
-    ca: readFileSync(pem("ca.pem")),
-    cert: readFileSync(pem("client.pem")),
-    key: readFileSync(pem("client.key")),
-  });
-  await waitFor(
-    `TLS etcd health (${output.slice(-500)})`,
-    () =>
-      new Promise<boolean>((resolve, reject) => {
-        https
-          .get(`${client}/health`, { agent }, (res) => {
-            res.resume();
-            resolve(res.statusCode === 200);
-          })
-          .on("error", reject);
-      }),
-  );
-  agent.destroy();
-}
-
-function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {
-  return Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hecd-backends-secure-"));
-  makeCerts();
-  await startTlsEtcd();
+  certs = makeTestCerts(dir, { ips: ["127.0.0.1"], dualUse: true });
+  tlsEtcd = await startEtcd({
+    tls: {
+      certFile: certs.server.cert,
+      keyFile: certs.server.key,
+      trustedCaFile: certs.ca,
+      clientCertAuth: true,
+      probeCertFile: certs.client.cert,
+      probeKeyFile: certs.client.key,
+    },
+  });
+  tlsPort = tlsEtcd.clientPort;
   tlsAdmin = new Etcd3({
-    hosts: `https://127.0.0.1:${tlsPort}`,
+    hosts: tlsEtcd.endpoint,
     credentials: {
-      rootCertificate: readFileSync(pem("ca.pem")),
-      certChain: readFileSync(pem("client.pem")),
-      privateKey: readFileSync(pem("client.key")),
+      rootCertificate: readFileSync(certs.ca),
+      certChain: readFileSync(certs.client.cert),
+      privateKey: readFileSync(certs.client.key),
     },
   });
   authEtcd = await startEtcd();
@@ -145,20 +52,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(open.map((b) => b.close()));
   tlsAdmin?.close();
-  if (tlsEtcd && tlsEtcd.exitCode === null) {
-    const gone = new Promise((r) => tlsEtcd!.once("exit", r));
-    tlsEtcd.kill("SIGTERM");
-    await gone;
-  }
+  await tlsEtcd?.destroy();
   await authEtcd?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("TLS", () => {
   const tlsFiles = () => ({
-    clientCaKeys: pem("ca.pem"),
-    clientCert: pem("client.pem"),
-    clientKey: pem("client.key"),
+    clientCaKeys: certs.ca,
+    clientCert: certs.client.cert,
+    clientKey: certs.client.key,
   });
 
   it("etcdv3 reads and watches with a CA and a client certificate", async () => {
@@ -179,9 +82,9 @@ describe("TLS", () => {
   it("etcd (v2) reads and watches with a CA and a client certificate", async () => {
     const b = await make({ backend: "etcd", nodes: [`https://127.0.0.1:${tlsPort}`], ...tlsFiles() });
     const agent = new https.Agent({
-      ca: readFileSync(pem("ca.pem")),
-      cert: readFileSync(pem("client.pem")),
-      key: readFileSync(pem("client.key")),
+      ca: readFileSync(certs.ca),
+      cert: readFileSync(certs.client.cert),
+      key: readFileSync(certs.client.key),
     });
     const v2put = (key: string, value: string) =>
       new Promise<bigint>((resolve, reject) => {
@@ -228,7 +131,7 @@ describe("TLS", () => {
     const v2 = await make({
       backend: "etcd",
       nodes: [`https://127.0.0.1:${tlsPort}`],
-      clientCaKeys: pem("ca.pem"),
+      clientCaKeys: certs.ca,
     });
     await expect(v2.getValues(["/tls"])).rejects.toThrow(
       /cannot reach etcd at https:.*; check -client-ca-keys, -client-cert/,
@@ -238,12 +141,7 @@ describe("TLS", () => {
 
 describe("authentication", () => {
   it("etcdv3 uses -username/-password and names the fix when they are wrong", async () => {
-    const etcdctl = requireTool("etcdctl", "apt-get install -y etcd-client");
-    const ctl = (...args: string[]) =>
-      execFileSync(etcdctl, ["--endpoints", authEtcd.endpoint, ...args], {
-        env: { ...process.env, ETCDCTL_API: "3" },
-        stdio: "pipe",
-      });
+    const ctl = (...args: string[]) => etcdctl(authEtcd, ...args);
     ctl("put", "/auth/a", "1");
     ctl("user", "add", "root:rootpw");
     ctl("role", "add", "root");

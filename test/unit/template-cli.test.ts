@@ -119,6 +119,18 @@ describe("hecd template", () => {
     expect(r.stdout).toContain("server web1 10.0.0.1:8080 check");
   });
 
+  it("is registered in the real hecd entry point (src/cli/main.ts)", () => {
+    const t = file("main.tmpl", '{{getv "/app/name"}} {{len (ls "/app/servers")}}');
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "template", t, "--kv", KV], {
+      cwd: repo,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("demo 2");
+  });
+
   it("the help example renders what it shows", () => {
     const kv = file(
       "example-kv.json",

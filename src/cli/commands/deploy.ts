@@ -22,7 +22,7 @@ import {
 
 interface CommonOptions extends EtcdCliOptions, DockerCliOptions {
   config?: string;
-  host: string[];
+  host?: string[];
   stateDir: string;
   prefix?: string;
   layout: "servers" | "services";
@@ -32,7 +32,7 @@ function common(cmd: Command): Command {
   addEtcdOptions(cmd, "ETCDCTL_ENDPOINTS, then --config, then the stack in --state-dir");
   addDockerOptions(cmd, true);
   return cmd
-    .option("--host <name>", "only use this Docker host (repeatable)", collect, [])
+    .option("--host <name>", "only use this Docker host (repeatable; default: all of them)", collect)
     .option(
       "--config <file>",
       "hosts file: YAML with etcd: [URL...] and docker_hosts: [{name, endpoint, address}] (default: HECD_CONFIG)",
@@ -55,7 +55,7 @@ async function withCluster<T>(o: CommonOptions, fn: (c: Cluster) => Promise<T>):
     dockerHosts: o.dockerHost,
     dockerTls: { tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
     configFile: o.config,
-    only: o.host,
+    only: o.host ?? [],
     stateDir: o.stateDir,
     prefix: o.prefix,
     layout: o.layout,
@@ -77,9 +77,11 @@ export function registerDeploy(program: Command): void {
       .command("run")
       .summary("start containers spread over the Docker hosts and register them")
       .description(
-        "Start containers with published ports, spread over the Docker hosts (fewest running first),\n" +
+        "Start containers with published ports, spread over the Docker hosts (fewest running first), " +
           "and register each in etcd as soon as it runs.\n\n" +
-          "Example: hecd run hecd-demo:1 --service web --replicas 3",
+          "Examples:\n" +
+          "  hecd run hecd-demo:1 --service web --replicas 3\n" +
+          "  hecd run nginx:1.27 --port 80 -e TZ=UTC --etcd http://10.0.0.2:2379 --docker-host unix:///var/run/docker.sock",
       )
       .argument("<image>", "image present on the hosts")
       .argument("[cmd...]", "command and arguments for the container (after --)")
@@ -87,8 +89,8 @@ export function registerDeploy(program: Command): void {
       .option("--replicas <n>", "how many containers", wholeNumber("--replicas", 1), 1)
       .option("--port <port>", "container port to publish and register", "80")
       .option("--service <name>", "service name (label hecd.service; default: the image name)")
-      .option("-e, --env <KEY=VALUE>", "environment variable (repeatable)", collect, [])
-      .option("-v, --volume <src:dst>", "bind mount (repeatable)", collect, []),
+      .option("-e, --env <KEY=VALUE>", "environment variable (repeatable)", collect)
+      .option("-v, --volume <src:dst>", "bind mount (repeatable)", collect),
   ).action(
     action("run", async (image: string, cmd: string[], o: CommonOptions & RunCli) => {
       await withCluster(o, async (c) => {
@@ -100,8 +102,8 @@ export function registerDeploy(program: Command): void {
             replicas: o.replicas,
             port: o.port,
             service: o.service,
-            env: o.env,
-            volumes: o.volume,
+            env: o.env ?? [],
+            volumes: o.volume ?? [],
             hosts: c.hosts,
             registry: c.registry,
             layout: c.layout,
@@ -163,8 +165,8 @@ export function registerDeploy(program: Command): void {
       .command("scale")
       .summary("scale a service up or down to N containers")
       .description(
-        "Scale a service to N running containers: up copies the newest replica's settings,\n" +
-          "down drains and stops the newest first.\n\nExample: hecd scale web 6",
+        "Scale a service to N running containers: up copies the newest replica's settings, " +
+          "down drains and stops the newest first.\n\nExamples:\n  hecd scale web 6\n  hecd scale web 0",
       )
       .argument("<service>", "service name (label hecd.service)")
       .argument("<replicas>", "target count", wholeNumber("replicas", 0))
@@ -186,8 +188,10 @@ export function registerDeploy(program: Command): void {
   common(
     program
       .command("ps")
+      .summary("list hecd-managed containers, their address and whether etcd has them")
       .description(
-        "List hecd-managed containers on every host, with their address and whether etcd has them.",
+        "List hecd-managed containers on every host, with their address and whether etcd has them.\n\n" +
+          "Examples:\n  hecd ps\n  hecd ps --service web --output json",
       )
       .option("--service <name>", "only this service")
       .addOption(
@@ -208,8 +212,8 @@ interface RunCli {
   replicas: number;
   port: string;
   service?: string;
-  env: string[];
-  volume: string[];
+  env?: string[];
+  volume?: string[];
 }
 
 interface StopCli {

@@ -9,7 +9,7 @@ interface UpCli {
   stateDir: string;
   port: number;
   bind: string;
-  etcd: string[];
+  etcd?: string[];
   dockerHost?: string;
   hostIp?: string;
   prefix?: string;
@@ -23,7 +23,7 @@ export function registerUp(program: Command): void {
     .command("up")
     .summary("run the whole stack on this machine (etcd, HAProxy, agent, sync); --demo adds a web service")
     .description(
-      "Run the whole stack on this machine: etcd, HAProxy (master-worker, runtime API), the agent for\n" +
+      "Run the whole stack on this machine: etcd, HAProxy (master-worker, runtime API), the agent for " +
         "the local Docker engine, and the etcd -> HAProxy sync. Ctrl-C stops all of it.\n\n" +
         "Examples:\n" +
         "  hecd up --demo 3              # plus 3 replicas of a tiny demo web service\n" +
@@ -33,7 +33,7 @@ export function registerUp(program: Command): void {
     .option("--state-dir <dir>", "where the stack keeps its data, sockets and secrets", DEFAULT_STATE_DIR)
     .option("--port <port>", "HAProxy frontend port", wholeNumber("--port", 1), 8080)
     .option("--bind <address>", "HAProxy frontend address (* for all)", "*")
-    .option("--etcd <url>", "use this etcd (repeatable) instead of starting one", collect, [])
+    .option("--etcd <url>", "use this etcd (repeatable) instead of starting one", collect)
     .option(
       "--docker-host <url>",
       "Docker engine: unix:///path/docker.sock or tcp://HOST:PORT with TLS (default: DOCKER_HOST)",
@@ -55,7 +55,7 @@ export function registerUp(program: Command): void {
           stateDir: o.stateDir,
           port: o.port,
           bind: o.bind,
-          etcd: o.etcd,
+          etcd: o.etcd ?? [],
           dockerHost: o.dockerHost,
           hostIp: o.hostIp,
           prefix: o.prefix,
