@@ -1,18 +1,14 @@
 // (2) A burst of 1,000 puts in watch mode: renders and reloads with -wait 50ms:500ms,
 // and without -wait for comparison.
 import { readFileSync, rmSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { Etcd3 } from "etcd3";
-import { startEtcd } from "../test/harness/etcd.js";
-import { buildHecd, makeConfdir, startConfd, until } from "./confd-lib.js";
+import { confdArgs, loadSummary, makeConfdir, startConfd, startConfdBench, until } from "./confd-lib.js";
 
 const PUTS = 1000;
 const CONCURRENCY = 20;
 
-const build = buildHecd();
-const etcd = await startEtcd();
-const client = new Etcd3({ hosts: etcd.endpoint });
+const bench = await startConfdBench();
+const { etcd, client } = bench;
 
 function count(file: string): number {
   try {
@@ -29,19 +25,9 @@ async function run(prefix: string, wait: string | undefined) {
   );
   const dest = join(dir, "out/haproxy.cfg");
   await client.put(`${prefix}/servers/seed`).value("10.0.0.1:80");
-  const args = [
-    "-watch",
-    "-backend",
-    "etcdv3",
-    "-node",
-    etcd.endpoint,
-    "-confdir",
-    dir,
-    "-log-level",
-    "debug",
-  ];
+  const args = confdArgs("-watch", etcd.endpoint, dir, "debug");
   if (wait) args.push("-wait", wait);
-  const confd = startConfd(build.main, args);
+  const confd = startConfd(bench.main, args);
   try {
     await until("first render", () => count(join(dir, "reloads")) === 1, 20_000);
     const cyclesBefore = confd.logs.filter((l) => l.msg === "cycle done").length;
@@ -79,14 +65,8 @@ try {
       `| ${name} | ${r.burstMs.toFixed(0)} ms | ${(r.settledMs - r.burstMs).toFixed(0)} ms | ${r.cycles} | ${r.reloads} |`,
     );
   }
-  console.log(
-    `\nLoad average at the end: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(", ")} on ${cpus().length} CPUs.`,
-  );
+  console.log(`\nLoad average at the end: ${loadSummary()}.`);
   console.log(`\n${PUTS} puts, ${CONCURRENCY} in flight at a time, each a new key under the watched prefix.`);
 } finally {
-  client.close();
-  await etcd.destroy();
-  build.cleanup();
+  await bench.close();
 }

@@ -1,9 +1,12 @@
 // Shared by bench/confd-*.bench.ts: a private build of hecd, conf dirs, percentiles.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Etcd3 } from "etcd3";
+import { startEtcd, type EtcdServer } from "../test/harness/etcd.js";
+import { stopChild } from "../test/harness/process.js";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -50,6 +53,55 @@ export function buildHecd(): { main: string; cleanup: () => void } {
   return { main: entry, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+export interface ConfdBench {
+  /** The private hecd build (see buildHecd). */
+  main: string;
+  etcd: EtcdServer;
+  client: Etcd3;
+  /** Closes the client, destroys etcd and removes the build. */
+  close(): Promise<void>;
+}
+
+/** A private hecd build, a fresh etcd and a client to write keys with. */
+export async function startConfdBench(): Promise<ConfdBench> {
+  const build = buildHecd();
+  let etcd: EtcdServer;
+  try {
+    etcd = await startEtcd();
+  } catch (e) {
+    build.cleanup();
+    throw e;
+  }
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  return {
+    main: build.main,
+    etcd,
+    client,
+    close: async () => {
+      client.close();
+      await etcd.destroy();
+      build.cleanup();
+    },
+  };
+}
+
+/** `hecd confd` arguments for the etcdv3 backend at `endpoint` with the conf dir `dir`. */
+export function confdArgs(
+  mode: "-watch" | "-onetime",
+  endpoint: string,
+  dir: string,
+  logLevel: "debug" | "info" | "warn",
+): string[] {
+  return [mode, "-backend", "etcdv3", "-node", endpoint, "-confdir", dir, "-log-level", logLevel];
+}
+
+/** "1.2, 0.9, 0.7 on 8 CPUs" */
+export function loadSummary(): string {
+  return `${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(", ")} on ${cpus().length} CPUs`;
+}
+
 export function makeConfdir(toml: string, tmpl: string): string {
   const dir = mkdtempSync(join(tmpdir(), "hecd-bench-confd-"));
   mkdirSync(join(dir, "conf.d"));
@@ -81,14 +133,7 @@ export function startConfd(
       else if (line.trim()) process.stderr.write(`confd: ${line}\n`);
     }
   });
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const gone = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await gone;
-    clearTimeout(t);
-  };
+  const stop = () => stopChild(child, "SIGTERM", 5000);
   return { child, logs, stop };
 }
 

@@ -2,18 +2,14 @@
 // time and peak RSS (from /usr/bin/time -v), for a first write and for an in-sync run.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { Etcd3 } from "etcd3";
-import { startEtcd } from "../test/harness/etcd.js";
-import { buildHecd, makeConfdir, REPO } from "./confd-lib.js";
+import { confdArgs, loadSummary, makeConfdir, REPO, startConfdBench } from "./confd-lib.js";
 
 const KEYS = 10_000;
 const RUNS = 3;
 
-const build = buildHecd();
-const etcd = await startEtcd();
-const client = new Etcd3({ hosts: etcd.endpoint });
+const bench = await startConfdBench();
+const { etcd, client } = bench;
 const dir = makeConfdir(
   `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/haproxy.cfg"\nkeys = ["/app/servers"]\n`,
   "",
@@ -22,7 +18,7 @@ copyFileSync(join(REPO, "examples/haproxy/templates/haproxy.cfg.tmpl"), join(dir
 const dest = join(dir, "out/haproxy.cfg");
 
 function timed(args: string[]): { wallS: number; maxRssMb: number; code: number } {
-  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, build.main, "confd", ...args], {
+  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, bench.main, "confd", ...args], {
     encoding: "utf8",
     env: { PATH: process.env.PATH, HAPROXY_BIND: "127.0.0.1:8080" },
   });
@@ -45,17 +41,7 @@ try {
       ),
     );
   }
-  const args = [
-    "-onetime",
-    "-backend",
-    "etcdv3",
-    "-node",
-    etcd.endpoint,
-    "-confdir",
-    dir,
-    "-log-level",
-    "warn",
-  ];
+  const args = confdArgs("-onetime", etcd.endpoint, dir, "warn");
   const first: ReturnType<typeof timed>[] = [];
   const inSync: ReturnType<typeof timed>[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -80,17 +66,11 @@ try {
   console.log(
     `| \`-version\` (startup floor) | ${base.wallS.toFixed(2)} s | ${base.maxRssMb.toFixed(0)} MB |`,
   );
-  console.log(
-    `\nLoad average at the end: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(", ")} on ${cpus().length} CPUs.`,
-  );
+  console.log(`\nLoad average at the end: ${loadSummary()}.`);
   console.log(
     `\nTemplate: examples/haproxy/templates/haproxy.cfg.tmpl; dest ${(readFileSync(dest).length / 1024).toFixed(0)} KiB.`,
   );
 } finally {
-  client.close();
-  await etcd.destroy();
   rmSync(dir, { recursive: true, force: true });
-  build.cleanup();
+  await bench.close();
 }

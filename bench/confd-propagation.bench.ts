@@ -1,33 +1,27 @@
 // (1) Watch-mode propagation: etcd put -> dest file replaced, p50/p99 over 500 puts, -wait off.
 import { readFileSync, rmSync, watch } from "node:fs";
-import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { Etcd3 } from "etcd3";
-import { startEtcd } from "../test/harness/etcd.js";
-import { buildHecd, makeConfdir, percentile, startConfd, until } from "./confd-lib.js";
+import {
+  confdArgs,
+  loadSummary,
+  makeConfdir,
+  percentile,
+  startConfd,
+  startConfdBench,
+  until,
+} from "./confd-lib.js";
 
 const PUTS = 500;
 const SERVERS = 10;
 
-const build = buildHecd();
-const etcd = await startEtcd();
-const client = new Etcd3({ hosts: etcd.endpoint });
+const bench = await startConfdBench();
+const { etcd, client } = bench;
 const dir = makeConfdir(
   `[template]\nsrc = "app.tmpl"\ndest = "{{DIR}}/out/haproxy.cfg"\nkeys = ["/servers"]\nprefix = "/app"\n`,
   `listen app\n{{range gets "/servers/*"}}    server {{base .Key}} {{.Value}} check inter 5000 fall 1 rise 2\n{{end}}`,
 );
 const dest = join(dir, "out/haproxy.cfg");
-const confd = startConfd(build.main, [
-  "-watch",
-  "-backend",
-  "etcdv3",
-  "-node",
-  etcd.endpoint,
-  "-confdir",
-  dir,
-  "-log-level",
-  "debug",
-]);
+const confd = startConfd(bench.main, confdArgs("-watch", etcd.endpoint, dir, "debug"));
 try {
   for (let i = 0; i < SERVERS; i++) await client.put(`/app/servers/web${i}`).value(`10.0.0.${i + 1}:8080`);
   const has = (text: string) => {
@@ -75,16 +69,10 @@ try {
     `| inside confd: cycle (read + render + stage + swap) p50 / p99 | ${percentile(cyc, 50)} / ${percentile(cyc, 99)} ms |`,
   );
   console.log(`| inside confd: etcd read p50 / p99 | ${percentile(rd, 50)} / ${percentile(rd, 99)} ms |`);
-  console.log(
-    `| load average during the run | ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(", ")} on ${cpus().length} CPUs |`,
-  );
+  console.log(`| load average during the run | ${loadSummary()} |`);
   console.log(`| goal | p99 < 50 ms: ${percentile(samples, 99) < 50 ? "met" : "NOT met"} |`);
 } finally {
   await confd.stop();
-  client.close();
-  await etcd.destroy();
   rmSync(dir, { recursive: true, force: true });
-  build.cleanup();
+  await bench.close();
 }

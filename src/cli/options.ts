@@ -13,6 +13,15 @@ export function wholeNumber(name: string, min: number) {
   };
 }
 
+export function tcpPort(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > 65535)
+      throw new InvalidArgumentError(`${name} must be a TCP port, 1-65535`);
+    return n;
+  };
+}
+
 export interface EtcdCliOptions {
   etcd: string[];
   etcdCacert?: string;

@@ -15,6 +15,8 @@ export interface LoopDeps extends CycleDeps {
   signal: AbortSignal;
   /** Called after every cycle (tests and benchmarks count renders and reloads). */
   onCycle?: (report: CycleReport) => void;
+  /** -onetime: told why the run failed, for a plain last line on stderr. */
+  onFailure?: (reasons: string[]) => void;
 }
 
 const RETRY_MIN_MS = 1000;
@@ -78,9 +80,16 @@ export async function runLoop(
   if (mode.kind === "onetime") {
     try {
       const { report } = await cycle();
+      if (report.failed)
+        deps.onFailure?.(
+          report.outcomes
+            .filter((o) => o.status === "failed" || o.status === "held")
+            .map((o) => `${o.resource.file}: ${o.reason ?? o.status}`),
+        );
       return report.failed ? 1 : 0;
     } catch (e) {
       log.error((e as Error).message);
+      deps.onFailure?.([(e as Error).message]);
       return 1;
     }
   }

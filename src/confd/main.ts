@@ -122,6 +122,10 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
         egid: process.getegid?.() ?? 0,
         out: io.stdout,
         ...(io.onCycle ? { onCycle: io.onCycle } : {}),
+        onFailure: (reasons) => {
+          for (const r of reasons) io.stderr(`hecd confd: ${r}\n`);
+          io.stderr("hecd confd: failed; the dest files of failed resources were left as they were\n");
+        },
       },
     );
   } finally {

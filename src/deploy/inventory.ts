@@ -28,7 +28,7 @@ export async function listManaged(
         });
       } catch (e) {
         throw new Error(
-          `cannot list containers on Docker host ${host.name} (${host.endpoint}): ${(e as Error).message}`,
+          `cannot list containers on Docker host ${host.name} (${host.endpoint}): ${(e as Error).message}; ${DOCKER_HINT}`,
         );
       }
       return list.map((info): Placed => ({
@@ -61,3 +61,7 @@ export async function registrationOf(
   const d = decide(inspect, { ...layout, port: "80/tcp", hostIp: p.host.address });
   return d.kind === "register" ? { key: d.key, address: d.address } : { reason: d.reason };
 }
+
+/** The fix for a Docker engine that does not answer. */
+export const DOCKER_HINT =
+  "is dockerd running there? Check --docker-host (or the hosts of --config, or of the stack in --state-dir)";

@@ -7,7 +7,7 @@ import { decide, normalizePortSpec, type LayoutConfig } from "../agent/container
 import { validateSegment } from "../registry/keys.js";
 import type { Registry } from "../registry/registry.js";
 import type { DeployHost } from "./hosts.js";
-import { runningCounts } from "./inventory.js";
+import { DOCKER_HINT, runningCounts } from "./inventory.js";
 import { LABEL_MANAGED, LABEL_PORT, LABEL_SERVICE } from "./labels.js";
 
 export interface RunOptions {
@@ -61,6 +61,13 @@ export async function runContainers(opts: RunOptions): Promise<Launched[]> {
   const port = normalizePortSpec(opts.port ?? "80");
   const service = validateSegment("service name", opts.service ?? defaultService(opts.image));
   if (opts.name !== undefined) validateSegment("container name", opts.name);
+  for (const e of opts.env ?? [])
+    if (!/^[^=\s]+=/.test(e)) throw new Error(`-e ${JSON.stringify(e)}: use KEY=VALUE (e.g. -e TZ=UTC)`);
+  for (const v of opts.volumes ?? [])
+    if (!/^[^:]+:\/[^:]*(:[a-zA-Z,]+)?$/.test(v))
+      throw new Error(
+        `-v ${JSON.stringify(v)}: use SOURCE:/container/path[:ro] (a host path or a volume name, then an absolute path)`,
+      );
 
   await requireImage(opts.hosts, opts.image);
   const counts = await runningCounts(opts.hosts);
@@ -100,7 +107,10 @@ async function requireImage(hosts: readonly DeployHost[], image: string): Promis
         await h.docker.getImage(image).inspect();
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) missing.push(h.name);
-        else throw new Error(`cannot reach Docker host ${h.name} (${h.endpoint}): ${(e as Error).message}`);
+        else
+          throw new Error(
+            `cannot reach Docker host ${h.name} (${h.endpoint}): ${(e as Error).message}; ${DOCKER_HINT}`,
+          );
       }
     }),
   );

@@ -3,6 +3,7 @@
 // the agent for the local Docker engine and the etcd -> HAProxy sync in-process, and
 // optionally a demo service. stop() undoes all of it.
 import { rmSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { startAgent, type AgentHandle } from "../agent/agent.js";
@@ -56,6 +57,7 @@ export const DEMO_SERVICE = "web";
 
 export async function startStack(o: UpOptions): Promise<Stack> {
   const log = o.logger;
+  checkUpOptions(o);
   const paths = statePaths(o.stateDir);
   const prefix = normalizePrefix(o.prefix ?? DEFAULT_PREFIX);
   const endpoint = resolveDockerEndpoint({ host: o.dockerHost });
@@ -87,10 +89,19 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       ? o.etcd
       : await startEtcd(paths.etcdData, join(paths.logDir, "etcd.log"), log, cleanups);
 
+    let first: ReturnType<typeof serversBelow>;
     const backend: Backend = await createBackend({ backend: "etcdv3", nodes: etcdEndpoints });
     cleanups.push(() => backend.close());
-
-    const first = serversBelow(prefix, (await backend.getValues([prefix])).values);
+    try {
+      first = serversBelow(prefix, (await backend.getValues([prefix])).values);
+    } catch (e) {
+      if (!o.etcd?.length) throw e;
+      throw new Error(
+        `cannot use the etcd given with --etcd: ${(e as Error).message.replace(/; is etcd running\? pass -node$/, "")}; ` +
+          "is etcd running there? Fix --etcd, or leave it out and `hecd up` starts its own etcd",
+        { cause: e },
+      );
+    }
     const syncRef: { current?: LbSync } = {};
     const haproxy = await superviseHaproxy(
       {
@@ -102,7 +113,13 @@ export async function startStack(o: UpOptions): Promise<Stack> {
         log,
       },
       log,
-    );
+    ).catch((e: Error) => {
+      if (!/Address already in use/.test(e.message)) throw e;
+      throw new Error(
+        `port ${o.port ?? 8080} on ${o.bind ?? "*"} is already in use: pick another with --port (and --bind)\n${e.message}`,
+        { cause: e },
+      );
+    });
     cleanups.push(() => haproxy.stop());
     const sync = startLbSync({
       backend,
@@ -175,6 +192,22 @@ export async function startStack(o: UpOptions): Promise<Stack> {
     await stopAll();
     throw e;
   }
+}
+
+/** Bad values are refused before anything is started. */
+function checkUpOptions(o: UpOptions): void {
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535))
+    throw new Error(`--port ${o.port} is not a TCP port: use 1-65535`);
+  if (o.bind !== undefined && o.bind !== "*" && isIP(o.bind) === 0)
+    throw new Error(
+      `--bind ${JSON.stringify(o.bind)} is not an IP address: use an address of this machine, or * for all`,
+    );
+  if (o.hostIp !== undefined && isIP(o.hostIp) === 0)
+    throw new Error(
+      `--host-ip ${JSON.stringify(o.hostIp)} is not an IP address: use the address clients reach this machine on`,
+    );
+  if (o.demo !== undefined && !(Number.isInteger(o.demo) && o.demo >= 0))
+    throw new Error(`--demo ${o.demo} is not a number of replicas: use a whole number >= 1`);
 }
 
 async function startEtcd(

@@ -19,16 +19,20 @@ import {
   type BasicKind,
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
+import { backingOf, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
 import { sprint, sprintf, sprintln } from "./fmt.js";
 import {
   GoError,
   GoNumber,
   GoStruct,
+  GO_NIL,
   GO_TYPE,
   goTypeName,
+  nilSlice,
   tagSlice,
   type GoFunc,
   type GoFuncValue,
+  type GoSlice,
   type GoValue,
 } from "./value.js";
 
@@ -169,12 +173,12 @@ function unwrapIface(v: GoValue | IfaceArg): [GoValue, boolean] {
   return v instanceof IfaceArg ? [v.v, true] : [v, false];
 }
 
-/** Where a slice's elements beyond its length live (Go slices share their backing array). */
-const GO_BACKING: unique symbol = Symbol("goBacking");
-interface Backed {
+interface Capped {
   [GO_CAP]?: number;
-  [GO_BACKING]?: { base: GoValue[]; off: number };
 }
+
+/** Slice types whose elements confd functions rearrange in place (reverse, sortByLength, sortKVByLength). */
+const SHARED_TYPES = new Set(["[]string", "[]memkv.KVPair", "memkv.KVPairs"]);
 
 function slice(args: (GoValue | IfaceArg)[]): GoValue {
   const item = ii(unwrapIface(args[0])[0]);
@@ -201,9 +205,16 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
   if (indexes.length === 3 && idx[1]! > idx[2]!)
     throw new GoError(`invalid slice index: ${idx[1]} > ${idx[2]}`);
   if (typeof item === "string") return byteSlice(item, idx[0]!, idx[1]!);
+  // Slicing a nil slice (only [0:0] is in range) keeps its nil data pointer.
+  if ((item as GoSlice)[GO_NIL]) return nilSlice(item[GO_TYPE] ?? "[]interface {}");
+  const back = backingOf(item);
+  const newCap = (indexes.length === 3 ? idx[2]! : cap) - idx[0]!;
+  const tag = item[GO_TYPE];
+  if (tag !== undefined && SHARED_TYPES.has(tag) && back.off + idx[0]! + newCap <= back.base.length) {
+    return sliceView(back.base, back.off + idx[0]!, idx[1]! - idx[0]!, newCap, tag);
+  }
   const out: GoValue[] = item.slice(idx[0], idx[1]);
   // Elements between len and cap come from the backing array, or are zero values.
-  const back = (item as Backed)[GO_BACKING] ?? { base: item, off: 0 };
   if (idx[1]! > len) {
     const zero = zeroValue(elemTypeOf(item));
     for (let i = Math.max(len, idx[0]!); i < idx[1]!; i++) {
@@ -211,10 +222,9 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
       out[i - idx[0]!] = j < back.base.length ? back.base[j] : zero;
     }
   }
-  const tag = item[GO_TYPE];
   if (tag !== undefined) tagSlice(out, tag);
-  (out as Backed)[GO_CAP] = (indexes.length === 3 ? idx[2]! : cap) - idx[0]!;
-  (out as Backed)[GO_BACKING] = { base: back.base, off: back.off + idx[0]! };
+  (out as Capped)[GO_CAP] = newCap;
+  (out as { [GO_BACKING]?: Backing })[GO_BACKING] = { base: back.base, off: back.off + idx[0]! };
   return out;
 }
 

@@ -5,16 +5,20 @@ import { statSync } from "node:fs";
 import { lookupIPSync, lookupSRVSync, type SrvRecord } from "./dns-sync.js";
 import { base as pathBase, dir as pathDir, BadPatternError } from "./gopath.js";
 import { decodeJSONAs, GoJSONError } from "./gojson.js";
+import { capOf } from "./convert.js";
 import { goSortSlice } from "./gosort.js";
+import { lookupIfaceIPV4, lookupIfaceIPV6, type IfaceLookupOptions } from "./iface.js";
 import * as sc from "./gostrconv.js";
 import { GoTime } from "./gotime.js";
 import { KeyNotExistError, sortGoStrings, type MemKV } from "./memkv.js";
+import { backingOf, sliceView } from "./slice-view.js";
 import {
   GO_TYPE,
   GoError,
   GoNumber,
   GoStruct,
   KVPair,
+  nilSlice,
   tagMap,
   tagSlice,
   type GoFunc,
@@ -27,6 +31,8 @@ export type ConfdFuncMap = Record<string, GoFunc>;
 export interface ConfdFuncOptions {
   /** Environment lookup for getenv (default: process.env). */
   getenv?: (name: string) => string | undefined;
+  /** Interface table for lookupIfaceIPV4/IPV6 (default: os.networkInterfaces()). */
+  iface?: IfaceLookupOptions;
 }
 
 /** net.SRV as lookupSRV returns it ([]*net.SRV). */
@@ -91,6 +97,11 @@ function fileExists(p: string): boolean {
 
 function lookupIP(host: string): string[] {
   return sortGoStrings(lookupIPSync(host));
+}
+
+/** A []string result built by appending to a nil slice: nil when empty. */
+function appendedStrings(xs: string[]): GoSlice {
+  return xs.length === 0 ? nilSlice("[]string") : strings(xs);
 }
 
 function srvKey(r: NetSRV): string {
@@ -179,9 +190,16 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("trimSuffix", ["string", "string"], "value", (a, suf) =>
       s(suf) !== "" && s(a).endsWith(s(suf)) ? s(a).slice(0, s(a).length - s(suf).length) : s(a),
     ),
-    fn("lookupIP", ["string"], "value", (h) => strings(lookupIP(s(h)))),
-    fn("lookupIPV4", ["string"], "value", (h) => strings(lookupIP(s(h)).filter((ip) => ip.includes(".")))),
-    fn("lookupIPV6", ["string"], "value", (h) => strings(lookupIP(s(h)).filter((ip) => ip.includes(":")))),
+    // A failed lookup is nil, as are the filtered lists when nothing matches.
+    fn("lookupIP", ["string"], "value", (h) => appendedStrings(lookupIP(s(h)))),
+    fn("lookupIPV4", ["string"], "value", (h) =>
+      appendedStrings(lookupIP(s(h)).filter((ip) => ip.includes("."))),
+    ),
+    fn("lookupIPV6", ["string"], "value", (h) =>
+      appendedStrings(lookupIP(s(h)).filter((ip) => ip.includes(":"))),
+    ),
+    fn("lookupIfaceIPV4", ["string"], "value", (n) => lookupIfaceIPV4(s(n), opts.iface)),
+    fn("lookupIfaceIPV6", ["string"], "value", (n) => lookupIfaceIPV6(s(n), opts.iface)),
     fn("lookupSRV", ["string", "string", "string"], "value", (a, b, c) => lookupSRV(s(a), s(b), s(c))),
     fn("fileExists", ["string"], "value", (p) => fileExists(s(p))),
     fn("base64Encode", ["string"], "value", (x) => Buffer.from(s(x), "utf8").toString("base64")),
@@ -193,10 +211,12 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       return v;
     }),
     fn("sortKVByLength", ["[]memkv.KVPair"], "value", (v) => {
-      const arr = v as KVPair[];
-      goSortSlice(arr, (a, b) => byteLength(a.Key) < byteLength(b.Key));
-      // Same elements, unnamed type: reverse must treat it as []memkv.KVPair.
-      return tagSlice(arr.slice(), "[]memkv.KVPair");
+      const arr = v as GoSlice;
+      goSortSlice(arr as KVPair[], (a, b) => byteLength(a.Key) < byteLength(b.Key));
+      if (arr[GO_TYPE] === "[]memkv.KVPair") return arr;
+      // memkv.KVPairs comes back as []memkv.KVPair over the same elements (reverse then applies to both).
+      const { base, off } = backingOf(arr);
+      return sliceView(base, off, arr.length, capOf(arr), "[]memkv.KVPair");
     }),
     fn("add", ["int", "int"], "value", (a, b) => wrapInt(i(a) + i(b))),
     fn("sub", ["int", "int"], "value", (a, b) => wrapInt(i(a) - i(b))),
@@ -210,6 +230,8 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       return wrapInt(i(a) % i(b));
     }),
     fn("seq", ["int", "int"], "value", (a, b) => {
+      // confd appends to a nil []int, so an empty range stays nil.
+      if (i(a) > i(b)) return nilSlice("[]int");
       const out: bigint[] = [];
       for (let n = i(a); n <= i(b); n++) out.push(n);
       return tagSlice(out, "[]int");

@@ -1,7 +1,17 @@
 // Go type names as text/template's argument conversion sees them: kinds,
 // assignability, zero values and nil-ability, over hecd's value model.
 
-import { GoNumber, GoStruct, GO_TYPE, tagMap, tagSlice, type GoValue } from "./value.js";
+import {
+  GoNumber,
+  GoStruct,
+  GO_NIL,
+  GO_TYPE,
+  nilSlice,
+  tagMap,
+  tagSlice,
+  type GoMap,
+  type GoValue,
+} from "./value.js";
 
 export type Kind =
   | "bool"
@@ -103,21 +113,12 @@ export function canBeNil(typ: string): boolean {
   return false;
 }
 
-/**
- * Marks a nil slice or map: it prints, ranges and measures like an empty one,
- * but `eq x nil` is true for it (Go's `seq 3 1`, zero values of slice types).
- */
-export const GO_NIL: unique symbol = Symbol("goNil");
+export { GO_NIL, nilSlice };
 
-export function nilSlice(typ: string): GoValue[] {
-  const arr = tagSlice([], typ);
-  (arr as { [GO_NIL]?: true })[GO_NIL] = true;
-  return arr;
-}
-
+/** A nil map of the given type (the zero value of a map type). */
 export function nilMap(typ: string): Map<string, GoValue> {
-  const m = tagMap(new Map(), typ);
-  (m as { [GO_NIL]?: true })[GO_NIL] = true;
+  const m: GoMap = tagMap(new Map(), typ);
+  m[GO_NIL] = true;
   return m;
 }
 

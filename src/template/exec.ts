@@ -585,14 +585,14 @@ class State {
     let i = 0;
     for (; i < numFixed && i < nargs; i++) {
       argv[i] = this.evalArg(dot, params[i]!, allArgs![i + 1]!);
-      if (wantIface && this.lastIface && argv[i] !== null && argv[i] !== undefined) {
+      if (wantIface && this.lastIface && argv[i] !== undefined) {
         argv[i] = new IfaceArg(argv[i]) as unknown as GoValue;
       }
     }
     if (variadic !== undefined) {
       for (; i < nargs; i++) {
         argv[i] = this.evalArg(dot, variadic, allArgs![i + 1]!);
-        if (wantIface && this.lastIface && argv[i] !== null && argv[i] !== undefined) {
+        if (wantIface && this.lastIface && argv[i] !== undefined) {
           argv[i] = new IfaceArg(argv[i]) as unknown as GoValue;
         }
       }

@@ -2,7 +2,8 @@
 // the same accepted syntax, the same first syntax error message (from Go's
 // scanner state machine), and the same decoding of strings and numbers.
 import { isPrint } from "./fmt-isprint.js";
-import { tagMap, type GoMap, type GoValue } from "./value.js";
+import { nilMap } from "./convert.js";
+import { nilSlice, tagMap, type GoMap, type GoValue } from "./value.js";
 
 /** A Go JSON decoding error; message is Go's. */
 export class GoJSONError extends Error {}
@@ -321,7 +322,8 @@ export function jsonToGo(root: JSONNode, errs: string[]): GoValue {
 export function decodeJSONAs(text: string, want: "obj" | "arr"): GoValue {
   const node = parseJSON(text);
   const typeName = want === "obj" ? "map[string]interface {}" : "[]interface {}";
-  if (node.t === "null") return want === "obj" ? tagMap(new Map(), typeName) : [];
+  // Unmarshal of null leaves the nil map / nil slice untouched.
+  if (node.t === "null") return want === "obj" ? nilMap(typeName) : nilSlice(typeName);
   if (node.t !== want)
     throw new GoJSONError(`json: cannot unmarshal ${jsonKind(node)} into Go value of type ${typeName}`);
   const errs: string[] = [];

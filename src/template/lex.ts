@@ -3,6 +3,7 @@
 // synchronously and the lexer runs states until one is queued.
 // Scanning works on UTF-16 indices; item positions are UTF-8 byte offsets.
 
+import { isGoDigit, isGoLetter } from "./go-unicode.js";
 import { formatRuneU, goQuote } from "./node-string.js";
 
 export const enum ItemType {
@@ -75,8 +76,6 @@ const AT_TRIM_DELIM = 2;
 
 type StateFn = (l: Lexer) => StateFn | null;
 
-const LETTER_OR_DIGIT = /[\p{L}\p{Nd}]/u;
-
 function isSpace(r: number): boolean {
   return r === 32 || r === 9 || r === 13 || r === 10;
 }
@@ -86,7 +85,7 @@ export function isAlphaNumeric(r: number): boolean {
   if (r < 0x80) {
     return r === 95 || (r >= 48 && r <= 57) || (r >= 65 && r <= 90) || (r >= 97 && r <= 122);
   }
-  return LETTER_OR_DIGIT.test(String.fromCodePoint(r));
+  return isGoLetter(r) || isGoDigit(r);
 }
 
 function isSpaceAt(s: string, i: number): boolean {

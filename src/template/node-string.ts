@@ -2,15 +2,8 @@
 // text/template/parse/node.go, plus the strconv.Quote and %#U helpers that
 // parse errors and String() need.
 
+import { isPrint } from "./fmt-isprint.js";
 import type { Node, PipeNode } from "./node.js";
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-export function isGoPrint(r: number): boolean {
-  if (r < 0x80) return r >= 0x20 && r < 0x7f;
-  return PRINTABLE.test(String.fromCodePoint(r));
-}
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, "0");
@@ -23,7 +16,7 @@ export function goQuote(s: string): string {
     const r = ch.codePointAt(0)!;
     if (r === 0x22 || r === 0x5c) {
       out += "\\" + ch;
-    } else if (isGoPrint(r)) {
+    } else if (isPrint(r)) {
       out += ch;
     } else {
       switch (r) {
@@ -62,7 +55,7 @@ export function goQuote(s: string): string {
 /** fmt's %#U: "U+0041 'A'" (the quoted form only for printable runes). */
 export function formatRuneU(r: number): string {
   const u = "U+" + r.toString(16).toUpperCase().padStart(4, "0");
-  return isGoPrint(r) ? `${u} '${String.fromCodePoint(r)}'` : u;
+  return isPrint(r) ? `${u} '${String.fromCodePoint(r)}'` : u;
 }
 
 /** Go's Node.String(). */

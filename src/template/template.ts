@@ -5,6 +5,7 @@ import { BUILTINS } from "./builtins.js";
 import { TemplateError } from "./errors.js";
 import { execute, type ExecContext, type ResolvedFunc, type TemplateEntry } from "./exec.js";
 import type { Tree } from "./node.js";
+import { isGoodFuncName } from "./go-unicode.js";
 import { goQuote } from "./node-string.js";
 import { parse } from "./parse.js";
 import type { GoFunc, GoValue } from "./value.js";
@@ -17,7 +18,6 @@ export interface ParseSettings {
   rightDelim?: string;
 }
 
-const GOOD_NAME = /^[\p{L}_][\p{L}\p{Nd}_]*$/u;
 
 export class Template implements ExecContext {
   readonly funcs: ReadonlyMap<string, GoFunc>;
@@ -41,7 +41,7 @@ export class Template implements ExecContext {
     const fm = new Map<string, GoFunc>();
     for (const [fname, f] of Object.entries(funcs)) {
       // Go's Funcs panics on these; they are programming errors, not template errors.
-      if (!GOOD_NAME.test(fname))
+      if (!isGoodFuncName(fname))
         throw new Error(`function name ${JSON.stringify(fname)} is not a valid identifier`);
       fm.set(fname, f);
     }

@@ -849,6 +849,57 @@ group("nilarg", { data: DATA }, [
   "{{index .m .n}}",
   "{{index .b .n}}",
   "{{len (slice .s .n)}}",
+  // A nil from an interface{} slot (map value, range element) is not Go's untyped nil.
+  "{{$x := .n}}{{slice .c $x}}",
+  "{{slice .c .nokey}}",
+  "{{slice .c .a}}",
+  "{{slice .s .nested.a.x}}",
+  '{{slice .c (index .m "nope")}}',
+  ["{{range .l}}{{slice $.c .}}{{end}}", { data: { l: [null], c: [1, 2] } }],
+  ["{{range $e := .l}}{{slice $.c $e}}{{end}}", { data: { l: [null], c: [1, 2] } }],
+  ["{{range $k, $e := .m}}{{slice $.c $e}}{{end}}", { data: { m: { a: null }, c: [1, 2] } }],
+]);
+
+// ---------------------------------------------------------------- nil slices and maps (seq 3 1, json "null")
+group("nilslice", { data: DATA }, [
+  '{{seq 3 1}} {{printf "%#v %v %T %d %p" (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1)}}',
+  '{{printf "%#v" (seq 1 0)}} {{printf "%#v" (seq 1 1)}}',
+  "{{eq (seq 3 1) nil}} {{eq nil (seq 3 1)}} {{ne (seq 3 1) nil}} {{eq (seq 1 1) nil}}",
+  "{{eq (seq 3 1) (seq 3 1)}}",
+  "{{eq (seq 3 1) (seq 1 2)}}",
+  "{{if seq 3 1}}y{{else}}n{{end}} {{with seq 3 1}}y{{else}}n{{end}} {{not (seq 3 1)}}",
+  "{{range seq 3 1}}x{{else}}empty{{end}} {{len (seq 3 1)}} {{seq 0 -1 | len}}",
+  "{{and (seq 3 1) 1}} {{or (seq 3 1) 1}}",
+  "{{index (seq 3 1) 0}}",
+  '{{slice (seq 3 1) 0}} {{printf "%#v" (slice (seq 3 1) 0 0)}} {{printf "%#v" (slice (seq 1 2) 0 0)}}',
+  '{{$s := seq 3 1}}{{$s}}{{printf "%#v" $s}}',
+  '{{template "x" seq 3 1}}{{define "x"}}{{printf "%#v" .}}{{end}}',
+  '{{printf "%x|%s|%q|%v|%+v|%t|%#x|%8v|%-8v|" (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1) (seq 3 1)}}',
+  "{{print (seq 3 1) nil}} {{println (seq 3 1)}}",
+  '{{reverse (seq 3 1)}} {{printf "%#v" (reverse (seq 3 1))}}',
+  '{{printf "%#v" (jsonArray "null")}} {{printf "%#v" (json "null")}} {{eq (json "null") nil}}',
+  '{{range $k, $v := json "null"}}{{$k}}{{else}}none{{end}} {{len (json "null")}} {{index (json "null") "a"}}',
+  '{{printf "%#v" (split "" "")}} {{printf "%#v" (map)}} {{eq (ls "/nope") nil}}',
+]);
+
+// ---------------------------------------------------------------- shared backing arrays
+// sortByLength / sortKVByLength / reverse work in place; `slice` and sortKVByLength's
+// []memkv.KVPair result share the elements of their argument.
+group("alias", { kv: TREE_KV }, [
+  '{{$a := gets "/names/*"}}{{$b := sortKVByLength $a}}{{$a}}|{{$b}}|{{printf "%T %T" $a $b}}',
+  '{{$a := gets "/names/*"}}{{$b := sortKVByLength $a}}{{$c := reverse $b}}{{$a}}|{{$b}}|{{$c}}',
+  '{{$a := gets "/names/*"}}{{$b := reverse (sortKVByLength $a)}}{{printf "%v %T %#v" $a $b (slice $b 0 1)}}',
+  '{{$a := gets "/names/*"}}{{$b := sortKVByLength $a}}{{$c := sortKVByLength $b}}{{printf "%T" $c}}{{reverse $c}}{{$a}}',
+  '{{$a := gets "/names/*"}}{{range sortKVByLength $a}}{{.Key}} {{end}}|{{range $a}}{{.Key}} {{end}}|{{index $a 0}}',
+  '{{$a := ls "/names"}}{{$b := sortByLength $a}}{{$a}}|{{$b}}{{$c := reverse $b}}|{{$a}}',
+  '{{$a := ls "/names"}}{{$s := slice $a 1}}{{$b := reverse $s}}{{$a}}|{{$b}}',
+  '{{$a := ls "/names"}}{{$s := slice $a 0 1}}{{$t := slice $s 0 3}}{{$b := reverse $t}}{{$a}}|{{$b}}|{{$s}}',
+  '{{$a := ls "/names"}}{{$s := slice $a 1 3 3}}{{$x := reverse $s}}{{$a}} {{len $s}} {{slice $s 0 2}}',
+  '{{$a := gets "/names/*"}}{{$s := slice $a 1}}{{$b := sortKVByLength $s}}{{$c := reverse $b}}{{$a}}|{{$s}}|{{printf "%T %T" $s $c}}',
+  '{{$a := gets "/names/*"}}{{$s := slice (sortKVByLength $a) 2}}{{$x := reverse $s}}{{$a}}|{{join (getvs "/names/*") ","}}',
+  '{{$a := getvs "/names/*"}}{{$x := sortByLength (slice $a 1 3)}}{{$y := reverse (slice $a 0 2)}}{{$a}}',
+  '{{$a := ls "/names"}}{{range $i, $e := slice $a 1}}{{$i}}={{$e}} {{end}}{{len (slice $a 4)}}',
+  '{{$a := split "ccc,a,bb" ","}}{{$b := sortByLength $a}}{{$a}}{{$c := reverse (slice $a 1)}}{{$a}}{{join $b "+"}}',
 ]);
 
 // ---------------------------------------------------------------- Unicode 13 (Go 1.19's tables)

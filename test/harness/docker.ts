@@ -20,6 +20,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { ensureDemoImage } from "../../src/images/demo.js";
 import { waitFor } from "./ports.js";
+import { alive, stopChild } from "./process.js";
 import { makeTestCerts } from "./tls.js";
 import { requireTool } from "./tools.js";
 
@@ -51,15 +52,6 @@ export interface DockerHost {
 
 const SLOT_DIR = "/tmp/hecd-docker-slots";
 const MAX_SLOTS = 200;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pids whose command line mentions `dir` (our dockerd, its containerd and shims) or our subnet (docker-proxy). */
 function pidsUsing(dir: string, subnet?: string): number[] {
@@ -239,12 +231,7 @@ async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOpti
   const stopProc = async (signal: NodeJS.Signals) => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise<void>((r) => p.once("exit", () => r()));
-    p.kill(signal);
-    const t = setTimeout(() => p.kill("SIGKILL"), 15_000);
-    await gone;
-    clearTimeout(t);
+    await stopChild(p, signal, 15_000);
   };
 
   await launch();

@@ -4,6 +4,8 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./ports.js";
+import { stopChild } from "./process.js";
+import type { TestCerts } from "./tls.js";
 import { requireTool } from "./tools.js";
 
 export interface EtcdTlsOptions {
@@ -17,6 +19,18 @@ export interface EtcdTlsOptions {
   /** Client certificate and key the health probe presents; required with clientCertAuth. */
   probeCertFile?: string;
   probeKeyFile?: string;
+}
+
+/** etcd serving `certs.server`, requiring client certificates signed by `certs.ca`; probed with `certs.client`. */
+export function mutualTls(certs: TestCerts): EtcdTlsOptions {
+  return {
+    certFile: certs.server.cert,
+    keyFile: certs.server.key,
+    trustedCaFile: certs.ca,
+    clientCertAuth: true,
+    probeCertFile: certs.client.cert,
+    probeKeyFile: certs.client.key,
+  };
 }
 
 export interface EtcdOptions {
@@ -134,12 +148,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdServer> {
   const stop = async () => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise<void>((r) => p.once("exit", () => r()));
-    p.kill("SIGTERM");
-    const t = setTimeout(() => p.kill("SIGKILL"), 5000);
-    await gone;
-    clearTimeout(t);
+    await stopChild(p, "SIGTERM", 5000);
   };
 
   await launch();

@@ -20,8 +20,9 @@ import {
   type HaproxyProcess,
 } from "../../src/haproxy/index.js";
 import type { MasterCli } from "../../src/haproxy/master.js";
-import type { RuntimeApi } from "../../src/haproxy/runtime.js";
-import { freePort } from "./ports.js";
+import type { Logger } from "../../src/haproxy/servers.js";
+import type { CheckOptions, RuntimeApi } from "../../src/haproxy/runtime.js";
+import { freePort, waitFor } from "./ports.js";
 import { requireTool } from "./tools.js";
 
 export interface HaproxyInstance {
@@ -41,6 +42,9 @@ export interface HaproxyInstance {
   workerPid(): Promise<number>;
   stop(): Promise<void>;
 }
+
+/** Health checks fast enough for tests: every 200 ms, DOWN after 2 failures, UP after 1 success. */
+export const FAST_CHECK: Readonly<CheckOptions> = { interMs: 200, fall: 2, rise: 1 };
 
 export interface StartHaproxyOptions {
   /** Overrides of the built-in template's options (stateDir and port are the harness's). */
@@ -228,4 +232,40 @@ export function startLoad(opts: {
       return done;
     },
   };
+}
+
+/** A Logger that keeps each line as "<level> <message>" for assertions. */
+export function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (_o, m) => void lines.push(`info ${m}`),
+    warn: (_o, m) => void lines.push(`warn ${m}`),
+    error: (_o, m) => void lines.push(`error ${m}`),
+  };
+}
+
+/** The trimmed bodies (or "status N" for a non-200) of `n` GETs to 127.0.0.1:<port>/. */
+export async function namesServed(port: number, n: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`http://127.0.0.1:${port}/`);
+    seen.add(r.status === 200 ? (await r.text()).trim() : `status ${r.status}`);
+  }
+  return seen;
+}
+
+/** Waits until HAProxy reports an open session on `backend/server` (e.g. a slow request in flight). */
+export async function waitForSession(
+  runtime: RuntimeApi,
+  backend: string,
+  server: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    `session on ${server}`,
+    async () => ((await runtime.serverLoad(backend, server))?.scur ?? 0) > 0,
+    timeoutMs,
+    10,
+  );
 }

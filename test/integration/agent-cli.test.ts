@@ -2,22 +2,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Etcd3 } from "etcd3";
-import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import {
-  ensureTestImage,
-  httpAnswer,
-  publishedPort,
-  runDemoContainer,
-  startDockerHosts,
-  type DockerHost,
-} from "../harness/docker.js";
+import { startAgentTestEnv, type AgentTestEnv } from "../harness/agent-env.js";
+import { httpAnswer, publishedPort, runDemoContainer, type DockerHost } from "../harness/docker.js";
+import type { EtcdServer } from "../harness/etcd.js";
 import { waitFor } from "../harness/ports.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const run = `c${process.pid}`;
+let env: AgentTestEnv | undefined;
 let etcd: EtcdServer;
-let raw: Etcd3;
 let hosts: DockerHost[] = [];
 const children: ChildProcess[] = [];
 
@@ -58,23 +51,29 @@ function agentArgs(h: DockerHost, extra: string[] = []): string[] {
   ];
 }
 
-async function value(key: string): Promise<string | undefined> {
-  return (await raw.get(key).exec()).kvs[0]?.value.toString();
+const value = (key: string): Promise<string | undefined> => env!.value(key);
+
+/** Waits until `key` is in etcd; on timeout the error carries the agent's output. */
+async function waitForKey(key: string, p: Proc): Promise<void> {
+  await waitFor("key", async () => (await value(key)) !== undefined, 15_000, 20).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${p.output()}`);
+  });
+}
+
+/** SIGTERM, then the agent must exit 0. */
+async function expectCleanStop(p: Proc): Promise<void> {
+  p.child.kill("SIGTERM");
+  expect((await p.exited).code).toBe(0);
 }
 
 beforeAll(async () => {
-  const [e, hs] = await Promise.all([startEtcd(), startDockerHosts(2, { tls: true })]);
-  etcd = e;
-  hosts = hs;
-  raw = new Etcd3({ hosts: etcd.endpoint });
-  await Promise.all(hosts.map((h) => ensureTestImage(h.docker)));
+  env = await startAgentTestEnv(2, { tls: true });
+  ({ etcd, hosts } = env);
 });
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  raw?.close();
-  await Promise.all(hosts.map((h) => h.stop()));
-  await etcd?.destroy();
+  await env?.stop();
 });
 
 describe("hecd agent (process, two Docker hosts)", () => {
@@ -164,21 +163,13 @@ describe("hecd agent (process, two Docker hosts)", () => {
       "--host-name",
       `${run}-tls`,
     ]);
-    await waitFor(
-      "key",
-      async () => (await value(`/app/${run}-tls/${name}`)) !== undefined,
-      15_000,
-      20,
-    ).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${p.output()}`);
-    });
+    await waitForKey(`/app/${run}-tls/${name}`, p);
     expect(await httpAnswer((await value(`/app/${run}-tls/${name}`))!)).toBe(name);
     expect(JSON.parse((await value(`/hecd/hosts/${run}-tls`))!)).toMatchObject({
       docker: tcp.endpoint,
       address: h.ip,
     });
-    p.child.kill("SIGTERM");
-    expect((await p.exited).code).toBe(0);
+    await expectCleanStop(p);
   });
 
   it("stops at once (no retry) when the Docker TLS certificates do not match", async () => {
@@ -229,16 +220,8 @@ describe("hecd agent (process, two Docker hosts)", () => {
     await h.start();
     const name = `${run}-late`;
     await runDemoContainer(h.docker, name);
-    await waitFor(
-      "key",
-      async () => (await value(`/app/${run}-late/${name}`)) !== undefined,
-      15_000,
-      20,
-    ).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${p.output()}`);
-    });
-    p.child.kill("SIGTERM");
-    expect((await p.exited).code).toBe(0);
+    await waitForKey(`/app/${run}-late/${name}`, p);
+    await expectCleanStop(p);
   });
 
   it("takes etcd endpoints from ETCDCTL_ENDPOINTS", async () => {
@@ -248,15 +231,7 @@ describe("hecd agent (process, two Docker hosts)", () => {
     const p = hecd(["agent", "--docker-host", h.endpoint, "--ttl", "3", "--prefix", `/app/${run}-env`], {
       ETCDCTL_ENDPOINTS: etcd.endpoint,
     });
-    await waitFor(
-      "key",
-      async () => (await value(`/app/${run}-env/${name}`)) !== undefined,
-      15_000,
-      20,
-    ).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${p.output()}`);
-    });
-    p.child.kill("SIGTERM");
-    expect((await p.exited).code).toBe(0);
+    await waitForKey(`/app/${run}-env/${name}`, p);
+    await expectCleanStop(p);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { etcdctl, startEtcd, type EtcdServer } from "../harness/etcd.js";
+import { etcdctl, mutualTls, startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { makeTestCerts, type TestCerts } from "../harness/tls.js";
 import { Registry } from "../../src/registry/registry.js";
 
@@ -58,16 +58,7 @@ describe("etcd over TLS with client certificates", () => {
     dir = mkdtempSync(join(tmpdir(), "hecd-etcd-tls-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     certs = makeTestCerts(dir, { ips: ["127.0.0.1"], dualUse: true });
-    const etcd = await startEtcd({
-      tls: {
-        certFile: certs.server.cert,
-        keyFile: certs.server.key,
-        trustedCaFile: certs.ca,
-        clientCertAuth: true,
-        probeCertFile: certs.client.cert,
-        probeKeyFile: certs.client.key,
-      },
-    });
+    const etcd = await startEtcd({ tls: mutualTls(certs) });
     cleanups.push(() => etcd.destroy());
     endpoint = etcd.endpoint;
   });

@@ -1,23 +1,17 @@
 // The agent against a real dockerd (own socket, bridge, --ip 127.0.0.N) and a real etcd.
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Etcd3 } from "etcd3";
+import type { Etcd3 } from "etcd3";
 import { pino } from "pino";
-import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import {
-  ensureTestImage,
-  httpAnswer,
-  publishedPort,
-  runDemoContainer,
-  startDockerHosts,
-  type DockerHost,
-} from "../harness/docker.js";
+import { startAgentTestEnv, type AgentTestEnv } from "../harness/agent-env.js";
+import { httpAnswer, publishedPort, runDemoContainer, type DockerHost } from "../harness/docker.js";
+import type { EtcdServer } from "../harness/etcd.js";
 import { waitFor } from "../harness/ports.js";
 import { startAgent, type AgentHandle, type AgentOptions } from "../../src/agent/agent.js";
 import { hostKey } from "../../src/registry/keys.js";
 
+let env: AgentTestEnv | undefined;
 let etcd: EtcdServer;
-let raw: Etcd3;
 let host: DockerHost;
 const agents: AgentHandle[] = [];
 const run = `t${process.pid}`;
@@ -51,10 +45,8 @@ async function agent(extra: Partial<AgentOptions> = {}): Promise<{ agent: AgentH
   return { agent: a, lines };
 }
 
-async function value(key: string): Promise<string | undefined> {
-  const r = await raw.get(key).exec();
-  return r.kvs[0]?.value.toString();
-}
+const value = (key: string): Promise<string | undefined> => env!.value(key);
+const raw = (): Etcd3 => env!.raw;
 
 async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 5000): Promise<number> {
   const t0 = performance.now();
@@ -63,16 +55,14 @@ async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs 
 }
 
 beforeAll(async () => {
-  [etcd, [host]] = await Promise.all([startEtcd(), startDockerHosts(1)]).then(([e, h]) => [e, h] as const);
-  raw = new Etcd3({ hosts: etcd.endpoint });
-  await ensureTestImage(host.docker);
+  env = await startAgentTestEnv(1);
+  etcd = env.etcd;
+  host = env.hosts[0]!;
 });
 
 afterAll(async () => {
   for (const a of agents) await a.stop().catch(() => {});
-  raw?.close();
-  await host?.stop();
-  await etcd?.destroy();
+  await env?.stop();
 });
 
 describe("hecd agent (servers layout)", () => {
@@ -176,12 +166,12 @@ describe("hecd agent (servers layout)", () => {
   it("resync deletes this host's stale keys and leaves other hosts' keys alone", async () => {
     const ghost = `/app/servers/${run}-ghost`;
     const foreign = `/app/servers/${run}-foreign`;
-    await raw.put(ghost).value(`${host.ip}:1234`);
-    await raw.put(foreign).value("192.0.2.77:80");
+    await raw().put(ghost).value(`${host.ip}:1234`);
+    await raw().put(foreign).value("192.0.2.77:80");
     await a.resync();
     expect(await value(ghost)).toBeUndefined();
     expect(await value(foreign)).toBe("192.0.2.77:80");
-    await raw.delete().key(foreign);
+    await raw().delete().key(foreign);
   });
 
   it("never rewrites keys on keepalive (mod revision stable over 3 TTLs)", async () => {
@@ -189,10 +179,10 @@ describe("hecd agent (servers layout)", () => {
     await runDemoContainer(host.docker, name);
     const key = `/app/servers/${name}`;
     await waitFor("key", async () => (await value(key)) !== undefined, 2000, 10);
-    const before = (await raw.get(key).exec()).kvs[0]!.mod_revision;
+    const before = (await raw().get(key).exec()).kvs[0]!.mod_revision;
     await new Promise((r) => setTimeout(r, 9500));
     await a.resync();
-    expect((await raw.get(key).exec()).kvs[0]!.mod_revision).toBe(before);
+    expect((await raw().get(key).exec()).kvs[0]!.mod_revision).toBe(before);
   });
 
   it("resyncs after an etcd restart: changes made while etcd was down land, nothing stale stays", async () => {
@@ -216,8 +206,7 @@ describe("hecd agent (servers layout)", () => {
     const freshId = await runDemoContainer(host.docker, fresh);
     await new Promise((r) => setTimeout(r, 4000)); // longer than the 3 s TTL
     await etcd.restart();
-    raw.close();
-    raw = new Etcd3({ hosts: etcd.endpoint });
+    env!.reconnect();
 
     const p = await publishedPort(host.docker, freshId);
     await timeUntil(
@@ -299,8 +288,8 @@ describe("hecd agent (periodic resync)", () => {
     const key = `${prefix}/${name}`;
     await waitFor("key", async () => (await value(key)) !== undefined, 2000, 10);
     const good = await value(key);
-    await raw.delete().key(key);
-    await raw.put(`${prefix}/${run}-nobody`).value(`${host.ip}:1`);
+    await raw().delete().key(key);
+    await raw().put(`${prefix}/${run}-nobody`).value(`${host.ip}:1`);
     await timeUntil(
       "healed",
       async () => (await value(key)) === good && (await value(`${prefix}/${run}-nobody`)) === undefined,
@@ -314,7 +303,7 @@ describe("hecd agent (startup and Docker outage)", () => {
     const pre = `${run}-pre`;
     const id = await runDemoContainer(host.docker, pre, { labels: { "hecd.service": "pre" } });
     const ghost = `/services/pre/${run}-ghost-pre`;
-    await raw.put(ghost).value(`${host.ip}:4321`);
+    await raw().put(ghost).value(`${host.ip}:4321`);
     const t0 = performance.now();
     await agent({ layout: "services", hostName: `${run}-svc2` });
     expect(performance.now() - t0).toBeLessThan(3000);

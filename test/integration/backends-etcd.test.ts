@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { freePort, within } from "../harness/ports.js";
-import { watchChangeCases, watchRestartCases, type WatchCaseContext } from "./backend-watch-cases.js";
+import {
+  APP_TREE,
+  putAppTree,
+  watchChangeCases,
+  watchRestartCases,
+  type WatchCaseContext,
+} from "./etcd-backend-cases.js";
 
 let etcd: EtcdServer;
 let backend: Backend;
@@ -45,19 +51,11 @@ afterAll(async () => {
 
 describe("etcd (v2 API) backend: getValues", () => {
   it("flattens nested directories under several prefixes", async () => {
-    await put("/app/servers/web1", "10.0.0.1:80");
-    await put("/app/servers/web2", "10.0.0.2:80");
-    await put("/app/db/main/host", "db1");
-    await put("/app/db/main/port", "5432");
+    await putAppTree(put);
     await put("/apple", "not under /app");
     const last = await put("/other/x", "no");
     const snap = await backend.getValues(["/app/servers", "/app/db"]);
-    expect(Object.fromEntries(snap.values)).toEqual({
-      "/app/servers/web1": "10.0.0.1:80",
-      "/app/servers/web2": "10.0.0.2:80",
-      "/app/db/main/host": "db1",
-      "/app/db/main/port": "5432",
-    });
+    expect(Object.fromEntries(snap.values)).toEqual(APP_TREE);
     expect(snap.revision).toBe(last);
   });
 

@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { freePort, within } from "../harness/ports.js";
-import { watchChangeCases, watchRestartCases, type WatchCaseContext } from "./backend-watch-cases.js";
+import {
+  APP_TREE,
+  putAppTree,
+  watchChangeCases,
+  watchRestartCases,
+  type WatchCaseContext,
+} from "./etcd-backend-cases.js";
 
 let etcd: EtcdServer;
 let admin: Etcd3;
@@ -38,20 +44,12 @@ afterAll(async () => {
 
 describe("etcdv3 backend: getValues", () => {
   it("reads nested keys under several prefixes in one revision", async () => {
-    await put("/app/servers/web1", "10.0.0.1:80");
-    await put("/app/servers/web2", "10.0.0.2:80");
-    await put("/app/db/main/host", "db1");
-    await put("/app/db/main/port", "5432");
+    await putAppTree(put);
     await put("/other/x", "no");
     await put("/app/servers2/x", "a sibling, not under /app/servers");
     const last = await put("/apple", "not under /app/");
     const snap = await backend.getValues(["/app/servers", "/app/db"]);
-    expect(Object.fromEntries(snap.values)).toEqual({
-      "/app/servers/web1": "10.0.0.1:80",
-      "/app/servers/web2": "10.0.0.2:80",
-      "/app/db/main/host": "db1",
-      "/app/db/main/port": "5432",
-    });
+    expect(Object.fromEntries(snap.values)).toEqual(APP_TREE);
     expect(snap.revision).toBe(last);
   });
 

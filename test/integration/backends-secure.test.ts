@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
-import { etcdctl, startEtcd, type EtcdServer } from "../harness/etcd.js";
+import { etcdctl, mutualTls, startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { within } from "../harness/ports.js";
 import { makeTestCerts, type TestCerts } from "../harness/tls.js";
 
@@ -27,16 +27,7 @@ async function make(config: Parameters<typeof createBackend>[0]): Promise<Backen
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hecd-backends-secure-"));
   certs = makeTestCerts(dir, { ips: ["127.0.0.1"], dualUse: true });
-  tlsEtcd = await startEtcd({
-    tls: {
-      certFile: certs.server.cert,
-      keyFile: certs.server.key,
-      trustedCaFile: certs.ca,
-      clientCertAuth: true,
-      probeCertFile: certs.client.cert,
-      probeKeyFile: certs.client.key,
-    },
-  });
+  tlsEtcd = await startEtcd({ tls: mutualTls(certs) });
   tlsPort = tlsEtcd.clientPort;
   tlsAdmin = new Etcd3({
     hosts: tlsEtcd.endpoint,

@@ -3,29 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startManagedHaproxy, type ManagedHaproxy } from "../../src/haproxy/managed.js";
-import type { Logger } from "../../src/haproxy/servers.js";
-import { freePort, startBackend, type TestBackend } from "../harness/haproxy.js";
+import { FAST_CHECK, freePort, recordingLog, startBackend, type TestBackend } from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
+import { alive } from "../harness/process.js";
 import { requireTool } from "../harness/tools.js";
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (_o, m) => void lines.push(`info ${m}`),
-    warn: (_o, m) => void lines.push(`warn ${m}`),
-    error: (_o, m) => void lines.push(`error ${m}`),
-  };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("startManagedHaproxy: HAProxy as hecd up runs it", () => {
   const bin = requireTool("haproxy", "apt-get install -y haproxy");
@@ -46,7 +27,7 @@ describe("startManagedHaproxy: HAProxy as hecd up runs it", () => {
       drainTimeoutMs: 3000,
       log,
       haproxyBin: bin,
-      config: { bindAddress: "127.0.0.1", check: { interMs: 200, fall: 2, rise: 1 } },
+      config: { bindAddress: "127.0.0.1", check: FAST_CHECK },
     });
 
   beforeAll(async () => {

@@ -11,35 +11,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../harness/ports.js";
 import { requireTool } from "../harness/tools.js";
-import type { Logger } from "../../src/haproxy/servers.js";
 import {
+  FAST_CHECK,
+  namesServed,
+  recordingLog,
   startBackend,
   startHaproxy,
   startLoad,
+  waitForSession,
   type HaproxyInstance,
   type TestBackend,
 } from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
 
-const check = { interMs: 200, fall: 2, rise: 1 };
+const check = FAST_CHECK;
 
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (_o, m) => void lines.push(`info ${m}`),
-    warn: (_o, m) => void lines.push(`warn ${m}`),
-    error: (_o, m) => void lines.push(`error ${m}`),
-  };
-}
-
-async function namesServed(port: number, n: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const r = await fetch(`http://127.0.0.1:${port}/`);
-    seen.add(r.status === 200 ? (await r.text()).trim() : `status ${r.status}`);
+/** Runs `fn` with a config file that fails `haproxy -c`, then puts the good one back. */
+async function withBrokenConfig(hx: HaproxyInstance, fn: () => Promise<void>): Promise<void> {
+  const good = readFileSync(hx.configPath, "utf8");
+  writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
+  try {
+    await fn();
+  } finally {
+    writeFileSync(hx.configPath, good);
   }
-  return seen;
 }
 
 describe("seamless reload through the master CLI", () => {
@@ -91,29 +86,19 @@ describe("seamless reload through the master CLI", () => {
 
   it("refuses to reload a config that fails haproxy -c", async () => {
     const before = await hx.workerPid();
-    const { writeFileSync } = await import("node:fs");
-    const good = readFileSync(hx.configPath, "utf8");
-    writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
-    try {
-      await expect(
-        seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin }),
-      ).rejects.toThrow(/not reloading HAProxy.*haproxy -c/s);
-    } finally {
-      writeFileSync(hx.configPath, good);
-    }
+    await withBrokenConfig(hx, () =>
+      expect(seamlessReload(hx.master, { configPath: hx.configPath, haproxyBin: hx.bin })).rejects.toThrow(
+        /not reloading HAProxy.*haproxy -c/s,
+      ),
+    );
     expect(await hx.workerPid()).toBe(before);
   });
 
   it("reports a reload the master could not complete, and the old worker keeps serving", async () => {
     const before = await hx.workerPid();
-    const { writeFileSync } = await import("node:fs");
-    const good = readFileSync(hx.configPath, "utf8");
-    writeFileSync(hx.configPath, `${good}\nbackend broken\n    balance nosuchalgo\n`);
-    try {
-      await expect(hx.master.reload(10_000)).rejects.toThrow(/HAProxy reload failed/);
-    } finally {
-      writeFileSync(hx.configPath, good);
-    }
+    await withBrokenConfig(hx, () =>
+      expect(hx.master.reload(10_000)).rejects.toThrow(/HAProxy reload failed/),
+    );
     expect(await hx.workerPid()).toBe(before);
     expect(await namesServed(hx.port, 4)).toEqual(new Set(["r1", "r2"]));
     // The next good reload succeeds.
@@ -145,13 +130,24 @@ describe("controller: config file follows the live set; reload only when needed"
     await hx?.stop();
     await Promise.all(backends.map((b) => b.close()));
   });
-
-  it("applies a server change without a reload and writes it to the config file", async () => {
-    const worker = await hx.workerPid();
-    const desired = new Map([
+  const c2c3 = () =>
+    new Map([
       ["c2", backends[1]!.address],
       ["c3", backends[2]!.address],
     ]);
+  const driftRepair = (desired: ReadonlyMap<string, string>, intervalMs: number) =>
+    startDriftRepair({
+      controller: ctl,
+      runtime: hx.runtime,
+      backend: "app",
+      desired: async () => desired,
+      intervalMs,
+      log,
+    });
+
+  it("applies a server change without a reload and writes it to the config file", async () => {
+    const worker = await hx.workerPid();
+    const desired = c2c3();
     const r = await ctl.sync(desired);
     expect(r.reload).toBeUndefined();
     expect(r.configWritten).toBe(true);
@@ -171,10 +167,7 @@ describe("controller: config file follows the live set; reload only when needed"
   it("falls back to a seamless reload for a frontend change, and the reload reproduces the live servers", async () => {
     const worker = await hx.workerPid();
     ctl.setConfigOptions({ ...hx.options, timeouts: { ...hx.options.timeouts, clientMs: 40_000 } });
-    const desired = new Map([
-      ["c2", backends[1]!.address],
-      ["c3", backends[2]!.address],
-    ]);
+    const desired = c2c3();
     const r = await ctl.sync(desired);
     expect(r.reload?.previousWorkers).toEqual([worker]);
     expect(await hx.workerPid()).not.toBe(worker);
@@ -185,18 +178,8 @@ describe("controller: config file follows the live set; reload only when needed"
   });
 
   it("drift repair restores a server deleted behind hecd's back, and a server forced to maint", async () => {
-    const desired = new Map([
-      ["c2", backends[1]!.address],
-      ["c3", backends[2]!.address],
-    ]);
-    const drift = startDriftRepair({
-      controller: ctl,
-      runtime: hx.runtime,
-      backend: "app",
-      desired: async () => desired,
-      intervalMs: 60_000,
-      log,
-    });
+    const desired = c2c3();
+    const drift = driftRepair(desired, 60_000);
     try {
       expect((await drift.checkNow()).drift).toEqual([]);
       await hx.runtime.setServerState("app", "c2", "maint");
@@ -227,30 +210,15 @@ describe("controller: config file follows the live set; reload only when needed"
 
   it("a long drain runs in the background: later changes and drift checks do not wait for it", async () => {
     const slow = await startBackend("slowpoke");
-    const base = new Map([
-      ["c2", backends[1]!.address],
-      ["c3", backends[2]!.address],
-    ]);
-    const drift = startDriftRepair({
-      controller: ctl,
-      runtime: hx.runtime,
-      backend: "app",
-      desired: async () => base,
-      intervalMs: 60_000,
-      log,
-    });
+    const base = c2c3();
+    const drift = driftRepair(base, 60_000);
     try {
       await ctl.sync(new Map([...base, ["slowpoke", slow.address]]));
       // One slow request per server: round-robin puts one on slowpoke.
       const inflight = Promise.all(
         [0, 1, 2].map(async () => (await fetch(`http://127.0.0.1:${hx.port}/slow?ms=1500`)).text()),
       );
-      await waitFor(
-        "session on slowpoke",
-        async () => ((await hx.runtime.serverLoad("app", "slowpoke"))?.scur ?? 0) > 0,
-        5000,
-        10,
-      );
+      await waitForSession(hx.runtime, "app", "slowpoke", 5000);
       const t0 = Date.now();
       const r = await ctl.sync(base);
       expect(r.apply.draining).toEqual(["slowpoke"]);
@@ -271,24 +239,13 @@ describe("controller: config file follows the live set; reload only when needed"
   });
 
   it("drift repair rewrites a config file edited behind hecd's back, without a reload", async () => {
-    const desired = new Map([
-      ["c2", backends[1]!.address],
-      ["c3", backends[2]!.address],
-    ]);
-    const drift = startDriftRepair({
-      controller: ctl,
-      runtime: hx.runtime,
-      backend: "app",
-      desired: async () => desired,
-      intervalMs: 60_000,
-      log,
-    });
+    const desired = c2c3();
+    const drift = driftRepair(desired, 60_000);
     try {
       await ctl.drained();
       expect((await drift.checkNow()).drift).toEqual([]);
       const worker = await hx.workerPid();
       const good = readFileSync(hx.configPath, "utf8");
-      const { writeFileSync } = await import("node:fs");
       writeFileSync(hx.configPath, good.replace(/^ +server c3 .*\n/m, ""));
       const r = await drift.checkNow();
       expect(r.drift).toEqual(["rewrite the config file"]);
@@ -301,18 +258,8 @@ describe("controller: config file follows the live set; reload only when needed"
   });
 
   it("the periodic drift loop repairs a re-addressed server on its own", async () => {
-    const desired = new Map([
-      ["c2", backends[1]!.address],
-      ["c3", backends[2]!.address],
-    ]);
-    const drift = startDriftRepair({
-      controller: ctl,
-      runtime: hx.runtime,
-      backend: "app",
-      desired: async () => desired,
-      intervalMs: 100,
-      log,
-    });
+    const desired = c2c3();
+    const drift = driftRepair(desired, 100);
     try {
       await hx.runtime.setServerAddr("app", "c3", { ip: "127.0.0.1", port: backends[0]!.port, family: 4 });
       await waitFor(
@@ -343,12 +290,7 @@ describe("startHaproxyProcess", () => {
       writeFileSync(configPath, renderConfig(options, servers), { mode: 0o600 });
       const hp = await startHaproxyProcess({ stateDir: dir, configPath, haproxyBin: bin });
       const inflight = fetch(`http://127.0.0.1:${port}/slow?ms=800`);
-      await waitFor(
-        "session",
-        async () => ((await hp.runtime.serverLoad("app", "g1"))?.scur ?? 0) > 0,
-        3000,
-        10,
-      );
+      await waitForSession(hp.runtime, "app", "g1", 3000);
       const t0 = Date.now();
       await hp.stop({ timeoutMs: 5000 });
       expect(Date.now() - t0).toBeGreaterThan(500);

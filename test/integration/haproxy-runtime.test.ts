@@ -3,15 +3,18 @@ import { applyBackends, drainServer, type ApplyOptions } from "../../src/haproxy
 import { HaproxyCommandError } from "../../src/haproxy/runtime.js";
 import { serverNameFor } from "../../src/haproxy/names.js";
 import {
+  FAST_CHECK,
+  namesServed,
   startBackend,
   startHaproxy,
   startLoad,
+  waitForSession,
   type HaproxyInstance,
   type TestBackend,
 } from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
 
-const check = { interMs: 200, fall: 2, rise: 1 };
+const check = FAST_CHECK;
 const opts = (timeoutMs = 10_000): ApplyOptions => ({
   check,
   drain: { timeoutMs, pollMs: 25, log: { info() {}, warn() {}, error() {} } },
@@ -20,16 +23,6 @@ const opts = (timeoutMs = 10_000): ApplyOptions => ({
 async function get(port: number, path = "/"): Promise<{ status: number; body: string }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: r.status, body: (await r.text()).trim() };
-}
-
-async function namesServed(port: number, n: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const r = await get(port);
-    if (r.status === 200) seen.add(r.body);
-    else seen.add(`status ${r.status}`);
-  }
-  return seen;
 }
 
 describe("HAProxy runtime API: servers change without a reload", () => {
@@ -138,12 +131,7 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     try {
       await applyBackends(hx.runtime, "app", new Map([["slow", slow.address]]), opts());
       const inflight = get(hx.port, "/slow?ms=1500");
-      await waitFor(
-        "session on slow",
-        async () => ((await hx.runtime.serverLoad("app", "slow"))?.scur ?? 0) > 0,
-        3000,
-        10,
-      );
+      await waitForSession(hx.runtime, "app", "slow", 3000);
       const started = Date.now();
       const report = await applyBackends(
         hx.runtime,
@@ -171,12 +159,7 @@ describe("HAProxy runtime API: servers change without a reload", () => {
         status: -1,
         body: String(e),
       }));
-      await waitFor(
-        "session on stuck",
-        async () => ((await hx.runtime.serverLoad("app", "stuck"))?.scur ?? 0) > 0,
-        3000,
-        10,
-      );
+      await waitForSession(hx.runtime, "app", "stuck", 3000);
       const r = await drainServer(hx.runtime, "app", "stuck", { timeoutMs: 300, pollMs: 25 });
       expect(r.forced).toBe(true);
       expect(r.lingering).toBe(1);
@@ -275,24 +258,7 @@ describe("HAProxy facts this module relies on (2.6)", () => {
   });
 
   it("a backend with a static balance refuses dynamic servers", async () => {
-    const hx = await startHaproxy({
-      config: [
-        "global",
-        "    master-worker",
-        "    stats socket {{STATE}}/haproxy.sock mode 600 level admin",
-        "defaults",
-        "    mode http",
-        "    timeout connect 1s",
-        "    timeout client 5s",
-        "    timeout server 5s",
-        "frontend fe",
-        "    bind 127.0.0.1:{{PORT}}",
-        "    default_backend app",
-        "backend app",
-        "    balance source",
-        "",
-      ].join("\n"),
-    });
+    const hx = await startHaproxy({ config: rawConfig(["balance source"]) });
     try {
       const err = await hx.runtime
         .addServer("app", "s1", { ip: "127.0.0.1", port: 9, family: 4 }, null)

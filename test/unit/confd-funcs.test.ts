@@ -198,6 +198,11 @@ describe("confd functions outside the golden files", () => {
     expect(all).toEqual([...all].sort());
     expect(render('{{range lookupIPV4 "localhost"}}{{.}} {{end}}')).toContain("127.0.0.1");
     expect(render('{{range lookupIPV6 "localhost"}}{{.}}{{end}}')).not.toContain(".");
+    // Appending to a nil slice: no match leaves it nil.
+    const v6 = render('{{range lookupIPV6 "localhost"}}{{.}}{{end}}');
+    expect(render('{{printf "%#v" (lookupIPV6 "localhost")}}')).toBe(
+      v6 === "" ? "[]string(nil)" : `[]string{"${v6}"}`,
+    );
   });
 
   it("getenv reads the process environment and the override map", () => {
@@ -238,6 +243,8 @@ describe("confd functions outside the golden files", () => {
         "lookupIP",
         "lookupIPV4",
         "lookupIPV6",
+        "lookupIfaceIPV4",
+        "lookupIfaceIPV6",
         "lookupSRV",
         "ls",
         "lsdir",

@@ -2,21 +2,8 @@
 // slots (nil elements, "in type interface {}"), pipelines into builtins,
 // number printing, map ordering, nested templates.
 import { beforeAll, describe, expect, it } from "vitest";
-import { hecdRender, oracleBatch, type ExecCase, type Outcome } from "./template-exec-oracle.js";
+import { hecdRender, nested, oracleBatch, type ExecCase, type Outcome } from "./template-exec-oracle.js";
 
-const nested = {
-  a: { b: { c: "deep" } },
-  s: "str",
-  n: 3,
-  f: 1.5,
-  z: 0,
-  t: true,
-  nl: null,
-  l: [1, "two", null, true],
-  m: { x: 1, y: "why" },
-  e: [],
-  em: {},
-};
 const KV = { "/app/servers/a": "10.0.0.1:80", "/app/servers/b": "10.0.0.2:81", "/app/name": "demo" };
 
 const cases: ExecCase[] = [

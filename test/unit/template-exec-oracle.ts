@@ -22,6 +22,21 @@ export interface ExecCase {
   kv?: Record<string, string>;
 }
 
+/** A dot with one value of each JSON kind (nested maps, null, empty list and map) for exec cases. */
+export const nested = {
+  a: { b: { c: "deep" } },
+  s: "str",
+  n: 3,
+  f: 1.5,
+  z: 0,
+  t: true,
+  nl: null,
+  l: [1, "two", null, true],
+  m: { x: 1, y: "why" },
+  e: [],
+  em: {},
+};
+
 export interface Outcome {
   out?: string;
   err?: string;

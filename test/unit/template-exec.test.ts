@@ -1,26 +1,12 @@
 // Executor semantics, differential against Go 1.19's text/template (the oracle).
 import { beforeAll, describe, expect, it } from "vitest";
-import { hecdRender, oracleBatch, type ExecCase, type Outcome } from "./template-exec-oracle.js";
+import { hecdRender, nested, oracleBatch, type ExecCase, type Outcome } from "./template-exec-oracle.js";
 
 const KV = {
   "/app/servers/a": "10.0.0.1:80",
   "/app/servers/b": "10.0.0.2:81",
   "/app/servers/c": "10.0.0.3:82",
   "/app/name": "demo",
-};
-
-const nested = {
-  a: { b: { c: "deep" } },
-  s: "str",
-  n: 3,
-  f: 1.5,
-  z: 0,
-  t: true,
-  nl: null,
-  l: [1, "two", null, true],
-  m: { x: 1, y: "why" },
-  e: [],
-  em: {},
 };
 
 const groups: Record<string, ExecCase[]> = {

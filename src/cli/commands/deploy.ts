@@ -81,7 +81,7 @@ export function registerDeploy(program: Command): void {
           "and register each in etcd as soon as it runs.\n\n" +
           "Examples:\n" +
           "  hecd run hecd-demo:1 --service web --replicas 3\n" +
-          "  hecd run nginx:1.27 --port 80 -e TZ=UTC --etcd http://10.0.0.2:2379 --docker-host unix:///var/run/docker.sock",
+          "  hecd run nginx:1.27 --port 80 -e TZ=UTC --etcd http://10.0.0.2:2379",
       )
       .argument("<image>", "image present on the hosts")
       .argument("[cmd...]", "command and arguments for the container (after --)")

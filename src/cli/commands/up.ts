@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { pino } from "pino";
 import { DEMO_SERVICE, startStack } from "../../stack/up.js";
 import { DEFAULT_STATE_DIR } from "../../stack/state.js";
-import { action, collect, logLevelOption, wholeNumber } from "../options.js";
+import { action, collect, logLevelOption, tcpPort, wholeNumber } from "../options.js";
 
 interface UpCli {
   stateDir: string;
@@ -31,7 +31,7 @@ export function registerUp(program: Command): void {
         "  hecd up --etcd http://10.0.0.2:2379 --port 80",
     )
     .option("--state-dir <dir>", "where the stack keeps its data, sockets and secrets", DEFAULT_STATE_DIR)
-    .option("--port <port>", "HAProxy frontend port", wholeNumber("--port", 1), 8080)
+    .option("--port <port>", "HAProxy frontend port", tcpPort("--port"), 8080)
     .option("--bind <address>", "HAProxy frontend address (* for all)", "*")
     .option("--etcd <url>", "use this etcd (repeatable) instead of starting one", collect)
     .option(

@@ -1,5 +1,5 @@
-// Watch cases the etcd (v2) and etcdv3 backends must both pass; each test file calls these
-// inside its own describe, with its own way of writing keys.
+// Cases the etcd (v2) and etcdv3 backends must both pass; each test file calls these inside its
+// own describe, with its own way of writing keys.
 import { expect, it } from "vitest";
 import type { Backend } from "../../src/backends/index.js";
 import type { EtcdServer } from "../harness/etcd.js";
@@ -13,6 +13,19 @@ export interface WatchCaseContext {
   del(key: string): Promise<bigint>;
   /** A key next to /app/servers whose name starts the same but is not below it. */
   sibling: { key: string; value: string };
+}
+
+/** What reading ["/app/servers", "/app/db"] returns after putAppTree. */
+export const APP_TREE: Readonly<Record<string, string>> = {
+  "/app/servers/web1": "10.0.0.1:80",
+  "/app/servers/web2": "10.0.0.2:80",
+  "/app/db/main/host": "db1",
+  "/app/db/main/port": "5432",
+};
+
+/** Writes APP_TREE's keys, in its order. */
+export async function putAppTree(put: WatchCaseContext["put"]): Promise<void> {
+  for (const [key, value] of Object.entries(APP_TREE)) await put(key, value);
 }
 
 /** Puts, deletes, several prefixes, resuming from a returned revision, and the snapshot gap. */

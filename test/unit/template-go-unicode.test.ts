@@ -1,0 +1,91 @@
+// The letter/digit tables in go-unicode.ts must be exactly Go 1.19's: regenerate them with the
+// Go toolchain the oracle uses and compare.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  DIGIT_RANGES_ENCODED,
+  isGoDigit,
+  isGoLetter,
+  isGoodFuncName,
+  LETTER_RANGES_ENCODED,
+} from "../../src/template/go-unicode.js";
+import { requireTool } from "../harness/tools.js";
+
+const GENERATOR = `package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+func enc(pred func(rune) bool) string {
+	var parts []string
+	prev := 0x7f
+	in := false
+	start := 0
+	for r := 0x80; r <= unicode.MaxRune+1; r++ {
+		p := r <= unicode.MaxRune && pred(rune(r))
+		if p && !in {
+			start = r
+			in = true
+		} else if !p && in {
+			parts = append(parts, strconv.FormatInt(int64(start-prev), 36)+"."+strconv.FormatInt(int64(r-start), 36))
+			prev = r - 1
+			in = false
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func main() {
+	fmt.Println(unicode.Version)
+	fmt.Println(enc(unicode.IsLetter))
+	fmt.Println(enc(unicode.IsDigit))
+}
+`;
+
+describe("Go 1.19 unicode tables", () => {
+  it("match unicode.IsLetter / unicode.IsDigit of the Go toolchain", () => {
+    const go = requireTool("go", "apt-get install golang-go");
+    const dir = mkdtempSync(join(tmpdir(), "hecd-gounicode-"));
+    try {
+      writeFileSync(join(dir, "main.go"), GENERATOR);
+      const out = execFileSync(go, ["run", "main.go"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, GO111MODULE: "off" },
+      });
+      const [version, letters, digits] = out.split("\n");
+      expect(version).toBe("13.0.0");
+      expect(letters).toBe(LETTER_RANGES_ENCODED);
+      expect(digits).toBe(DIGIT_RANGES_ENCODED);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("classifies code points Unicode 14/15 added as non-letters", () => {
+    expect(isGoLetter(0x41)).toBe(true);
+    expect(isGoLetter(0xe9)).toBe(true);
+    expect(isGoLetter(0x4e2d)).toBe(true);
+    expect(isGoLetter(0x10782)).toBe(false);
+    expect(isGoLetter(0xa7d3)).toBe(false);
+    expect(isGoLetter(0x1cf56)).toBe(false);
+    expect(isGoDigit(0x39)).toBe(true);
+    expect(isGoDigit(0x661)).toBe(true);
+    expect(isGoDigit(0x41)).toBe(false);
+  });
+  it("validates function names like text/template's goodName", () => {
+    expect(isGoodFuncName("getv")).toBe(true);
+    expect(isGoodFuncName("_x1")).toBe(true);
+    expect(isGoodFuncName("été")).toBe(true);
+    expect(isGoodFuncName("")).toBe(false);
+    expect(isGoodFuncName("1x")).toBe(false);
+    expect(isGoodFuncName("a-b")).toBe(false);
+    expect(isGoodFuncName("x\u{10782}")).toBe(false);
+  });
+});
