@@ -43,11 +43,13 @@ export class EtcdV3Backend implements Backend {
   private readonly shown: string[];
   private readonly active = new Set<() => Promise<void>>();
   private closed = false;
+  private readonly timeoutMs: number;
 
   constructor(opts: EtcdV3Options) {
     if (opts.endpoints.length === 0) throw new Error("the etcdv3 backend needs at least one -node");
     this.shown = opts.endpoints.map((u) => u.origin);
     const timeout = opts.callTimeoutMs ?? 10_000;
+    this.timeoutMs = timeout;
     const secure = opts.endpoints.some((u) => u.protocol === "https:");
     if (secure && opts.endpoints.some((u) => u.protocol !== "https:")) {
       throw new Error(`-node: mix of http and https endpoints (${endpointList(this.shown)}); use one scheme`);
@@ -82,8 +84,10 @@ export class EtcdV3Backend implements Backend {
         }
       });
     };
+    // One deadline for the whole read, retries included: the client retries a timed-out call.
+    const call = { deadline: Date.now() + this.timeoutMs };
     try {
-      const first = await this.client.kv.txn({ success: ranges.slice(0, MAX_TXN_OPS) });
+      const first = await this.client.kv.txn({ success: ranges.slice(0, MAX_TXN_OPS) }, call);
       const revision = first.header.revision;
       collect(first.responses, 0);
       // More prefixes than one txn takes: read the rest at the same revision.
@@ -91,7 +95,7 @@ export class EtcdV3Backend implements Backend {
         const chunk = ranges
           .slice(i, i + MAX_TXN_OPS)
           .map((op) => ({ request_range: { ...op.request_range, revision } }));
-        collect((await this.client.kv.txn({ success: chunk })).responses, i);
+        collect((await this.client.kv.txn({ success: chunk }, call)).responses, i);
       }
       return { values, revision: BigInt(revision) };
     } catch (e) {
@@ -194,6 +198,9 @@ export class EtcdV3Backend implements Backend {
       e instanceof Error &&
       (isRecoverableError(e) || /UNAVAILABLE|DEADLINE|ECONNREFUSED|circuit/i.test(e.message))
     ) {
+      // The last retry's text ("after 0.001s, waiting for name resolution") hides the real wait.
+      if (/DEADLINE_EXCEEDED/.test(e.message) && !/ECONNREFUSED/.test(e.message))
+        return unreachable(this.shown, new Error(`no answer within ${this.timeoutMs} ms`, { cause: e }));
       return unreachable(this.shown, e);
     }
     return new Error(`etcd at ${endpointList(this.shown)}: ${causeMessage(e)}`, { cause: e });

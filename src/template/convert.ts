@@ -8,7 +8,6 @@ import {
   GO_TYPE,
   nilSlice,
   tagMap,
-  tagSlice,
   type GoMap,
   type GoValue,
 } from "./value.js";

@@ -3,7 +3,7 @@
 // scanner state machine), and the same decoding of strings and numbers.
 import { isPrint } from "./fmt-isprint.js";
 import { nilMap } from "./convert.js";
-import { nilSlice, tagMap, type GoMap, type GoValue } from "./value.js";
+import { nilSlice, type GoMap, type GoValue } from "./value.js";
 
 /** A Go JSON decoding error; message is Go's. */
 export class GoJSONError extends Error {}

@@ -18,7 +18,6 @@ export interface ParseSettings {
   rightDelim?: string;
 }
 
-
 export class Template implements ExecContext {
   readonly funcs: ReadonlyMap<string, GoFunc>;
 

@@ -60,12 +60,12 @@ function httpsHealth(url: string, tls: EtcdTlsOptions): Promise<true | undefined
     ...(tls.probeKeyFile ? { key: readFileSync(tls.probeKeyFile) } : {}),
   });
   return new Promise<true | undefined>((resolve, reject) => {
-    https
-      .get(url, { agent }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200 ? true : undefined);
-      })
-      .on("error", reject);
+    const req = https.get(url, { agent, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? true : undefined);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} within 2 s`)));
+    req.on("error", reject);
   }).finally(() => agent.destroy());
 }
 
