@@ -165,7 +165,9 @@ describe("hecd agent (process, two Docker hosts)", () => {
     ]);
     await waitForKey(`/app/${run}-tls/${name}`, p);
     expect(await httpAnswer((await value(`/app/${run}-tls/${name}`))!)).toBe(name);
-    expect(JSON.parse((await value(`/hecd/hosts/${run}-tls`))!)).toMatchObject({
+    // The host record is published right after the first resync; wait for it.
+    const record = await waitFor("host record", () => value(`/hecd/hosts/${run}-tls`), 10_000, 20);
+    expect(JSON.parse(record)).toMatchObject({
       docker: tcp.endpoint,
       address: h.ip,
     });

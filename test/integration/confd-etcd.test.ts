@@ -207,6 +207,9 @@ reload_cmd = "echo reload >> {{DIR}}/reloads"
       await etcd.restart();
       await client.put("/v3w/servers/c").value("3");
       await eventually("c after restart", () => read(dest) === "b=2\nc=3\n", 30_000);
+      // reload_cmd runs right after the swap: wait for it rather than racing it.
+      await eventually("4 reloads", () => lines(join(d, "reloads")).length >= 4);
+      await new Promise((r) => setTimeout(r, 300));
       expect(lines(join(d, "reloads"))).toHaveLength(4);
     } finally {
       ac.abort();
