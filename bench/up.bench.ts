@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type Docker from "dockerode";
 import { pino } from "pino";
 import { startAgent, type AgentHandle } from "../src/agent/agent.js";
@@ -106,28 +107,86 @@ function get(url: string, timeoutMs = 2000): Promise<{ status: number; body: str
   });
 }
 
-/** GETs back to back until one is answered by `name`; returns when (performance.now()) and how many GETs. */
-async function waitServed(
-  url: string,
-  name: string,
-  timeoutMs: number,
-): Promise<{ at: number; gets: number }> {
-  const deadline = now() + timeoutMs;
+// The timed probe runs in a worker thread: hecd's stack runs in this process, and its event loop
+// (e.g. a synchronous fsync of the config file) must not delay the probe that judges it.
+const PROBE_WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { Agent, request } = require("node:http");
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url) => new Promise((resolve, reject) => {
+  const req = request(url, { agent, timeout: 2000 }, (res) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (d) => (body += d));
+    res.on("end", () => resolve({ status: res.statusCode, body: body.trim() }));
+    res.on("error", reject);
+  });
+  req.on("timeout", () => req.destroy(new Error("probe timeout")));
+  req.on("error", reject);
+  req.end();
+});
+parentPort.on("message", async ({ id, url, name, timeoutMs }) => {
+  const deadline = performance.now() + timeoutMs;
   let gets = 0;
   let last = "";
-  while (now() < deadline) {
+  while (performance.now() < deadline) {
     gets++;
     try {
       const r = await get(url);
-      if (r.status === 200 && r.body === name) return { at: now(), gets };
-      last = `${r.status} ${r.body.slice(0, 60)}`;
+      if (r.status === 200 && r.body === name) {
+        parentPort.postMessage({ id, at: performance.timeOrigin + performance.now(), gets });
+        return;
+      }
+      last = r.status + " " + r.body.slice(0, 60);
     } catch (e) {
-      last = (e as Error).message;
-      await sleep(1);
+      last = e.message;
+      await new Promise((r) => setTimeout(r, 1));
     }
   }
-  throw new Error(`${name} not served through ${url} within ${timeoutMs} ms (last answer: ${last})`);
+  parentPort.postMessage({ id, error: name + " not served through " + url + " within " + timeoutMs + " ms (last answer: " + last + ")" });
+});
+`;
+
+interface ProbeAnswer {
+  id: number;
+  at?: number;
+  gets?: number;
+  error?: string;
 }
+
+class Prober {
+  private readonly worker = new Worker(PROBE_WORKER, { eval: true });
+  private readonly waiting = new Map<number, (a: ProbeAnswer) => void>();
+  private next = 0;
+
+  constructor() {
+    this.worker.on("message", (a: ProbeAnswer) => {
+      this.waiting.get(a.id)?.(a);
+      this.waiting.delete(a.id);
+    });
+    this.worker.unref();
+  }
+
+  /** GETs back to back until one is answered by `name`; when (this thread's performance.now()) and how many GETs. */
+  async waitServed(url: string, name: string, timeoutMs: number): Promise<{ at: number; gets: number }> {
+    const id = this.next++;
+    const answer = await new Promise<ProbeAnswer>((resolve) => {
+      this.waiting.set(id, resolve);
+      this.worker.postMessage({ id, url, name, timeoutMs });
+    });
+    if (answer.error !== undefined || answer.at === undefined)
+      throw new Error(answer.error ?? "probe failed");
+    return { at: answer.at - performance.timeOrigin, gets: answer.gets ?? 0 };
+  }
+
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+const prober = new Prober();
+const waitServed = (url: string, name: string, timeoutMs: number): Promise<{ at: number; gets: number }> =>
+  prober.waitServed(url, name, timeoutMs);
 
 /** Waits until `run` consecutive GETs are all answered by servers in `names`. */
 async function waitOnly(url: string, names: ReadonlySet<string>, timeoutMs: number, run = 12): Promise<void> {
@@ -691,6 +750,7 @@ async function main(): Promise<void> {
     (cleaning ??= (async () => {
       while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
       probeAgent.destroy();
+      await prober.stop();
     })());
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {

@@ -68,7 +68,28 @@ export class EtcdV2Backend implements Backend {
   async getValues(prefixes: readonly string[]): Promise<Snapshot> {
     const dirs = coveringDirs(prefixes);
     const values = new Map<string, string>();
-    const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.readTimeoutMs)]);
+    // A plain controller held by its timer: a signal from AbortSignal.any(AbortSignal.timeout())
+    // can be garbage-collected mid-request, and then the read hangs for ever.
+    const read = new AbortController();
+    const timer = setTimeout(
+      () => read.abort(new DOMException("read timed out", "TimeoutError")),
+      this.readTimeoutMs,
+    );
+    const onClose = () => read.abort(this.closing.signal.reason);
+    this.closing.signal.addEventListener("abort", onClose, { once: true });
+    try {
+      return await this.readDirs(dirs, values, read.signal);
+    } finally {
+      clearTimeout(timer);
+      this.closing.signal.removeEventListener("abort", onClose);
+    }
+  }
+
+  private async readDirs(
+    dirs: string[],
+    values: Map<string, string>,
+    signal: AbortSignal,
+  ): Promise<Snapshot> {
     if (dirs.length === 0) {
       const { res, endpoint } = await this.get("/", "", signal);
       if (res.status !== 200) throw this.httpError(res, endpoint);

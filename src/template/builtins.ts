@@ -19,7 +19,7 @@ import {
   type BasicKind,
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
-import { backingOf, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
+import { backingOf, ensureSpare, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
 import { sprint, sprintf, sprintln } from "./fmt.js";
 import {
   GoError,
@@ -210,7 +210,8 @@ function slice(args: (GoValue | IfaceArg)[]): GoValue {
   const back = backingOf(item);
   const newCap = (indexes.length === 3 ? idx[2]! : cap) - idx[0]!;
   const tag = item[GO_TYPE];
-  if (tag !== undefined && SHARED_TYPES.has(tag) && back.off + idx[0]! + newCap <= back.base.length) {
+  if (tag !== undefined && SHARED_TYPES.has(tag)) {
+    if (back.base === item) ensureSpare(item, cap, zeroValue(elemTypeOf(item)));
     return sliceView(back.base, back.off + idx[0]!, idx[1]! - idx[0]!, newCap, tag);
   }
   const out: GoValue[] = item.slice(idx[0], idx[1]);

@@ -5,13 +5,13 @@ import { statSync } from "node:fs";
 import { lookupIPSync, lookupSRVSync, type SrvRecord } from "./dns-sync.js";
 import { base as pathBase, dir as pathDir, BadPatternError } from "./gopath.js";
 import { decodeJSONAs, GoJSONError } from "./gojson.js";
-import { capOf } from "./convert.js";
+import { appendCap, capOf, GO_CAP } from "./convert.js";
 import { goSortSlice } from "./gosort.js";
 import { lookupIfaceIPV4, lookupIfaceIPV6, type IfaceLookupOptions } from "./iface.js";
 import * as sc from "./gostrconv.js";
 import { GoTime } from "./gotime.js";
 import { KeyNotExistError, sortGoStrings, type MemKV } from "./memkv.js";
-import { backingOf, sliceView } from "./slice-view.js";
+import { backingOf, ensureSpare, sliceView } from "./slice-view.js";
 import {
   GO_TYPE,
   GoError,
@@ -99,9 +99,18 @@ function lookupIP(host: string): string[] {
   return sortGoStrings(lookupIPSync(host));
 }
 
+const STRING_SIZE = 16;
+const KVPAIR_SIZE = 32;
+
+/** Marks a slice built by appending one element at a time to an empty slice (Go's growth gives its cap). */
+function appended(xs: GoValue[], elemSize: number): GoSlice {
+  (xs as { [GO_CAP]?: number })[GO_CAP] = appendCap(xs.length, elemSize);
+  return xs as GoSlice;
+}
+
 /** A []string result built by appending to a nil slice: nil when empty. */
 function appendedStrings(xs: string[]): GoSlice {
-  return xs.length === 0 ? nilSlice("[]string") : strings(xs);
+  return xs.length === 0 ? nilSlice("[]string") : appended(strings(xs), STRING_SIZE);
 }
 
 function srvKey(r: NetSRV): string {
@@ -216,6 +225,7 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       if (arr[GO_TYPE] === "[]memkv.KVPair") return arr;
       // memkv.KVPairs comes back as []memkv.KVPair over the same elements (reverse then applies to both).
       const { base, off } = backingOf(arr);
+      if (base === arr) ensureSpare(arr, capOf(arr), new KVPair("", ""));
       return sliceView(base, off, arr.length, capOf(arr), "[]memkv.KVPair");
     }),
     fn("add", ["int", "int"], "value", (a, b) => wrapInt(i(a) + i(b))),
@@ -234,7 +244,7 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       if (i(a) > i(b)) return nilSlice("[]int");
       const out: bigint[] = [];
       for (let n = i(a); n <= i(b); n++) out.push(n);
-      return tagSlice(out, "[]int");
+      return appended(tagSlice(out, "[]int"), 8);
     }),
     fn("atoi", ["string"], "value,error", (x) => goErr(() => sc.atoi(s(x)))),
     // Store functions (memkv).
@@ -242,7 +252,8 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("ls", ["string"], "value", (d) => strings(store.ls(s(d)))),
     fn("lsdir", ["string"], "value", (d) => strings(store.lsdir(s(d)))),
     fn("get", ["string"], "value,error", (k) => goErr(() => store.get(s(k)))),
-    fn("gets", ["string"], "value,error", (p) => goErr(() => store.gets(s(p)))),
+    // memkv builds gets/getvs by appending to an empty slice, so their cap is append's.
+    fn("gets", ["string"], "value,error", (p) => goErr(() => appended(store.gets(s(p)), KVPAIR_SIZE))),
     fn(
       "getv",
       ["string"],
@@ -250,7 +261,9 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       (k, ...fallback) => goErr(() => store.getv(s(k), fallback as string[])),
       "string",
     ),
-    fn("getvs", ["string"], "value,error", (p) => goErr(() => strings(store.getvs(s(p))))),
+    fn("getvs", ["string"], "value,error", (p) =>
+      goErr(() => appended(strings(store.getvs(s(p))), STRING_SIZE)),
+    ),
   ];
   const out: ConfdFuncMap = {};
   for (const f of list) out[f.name] = f;

@@ -6,6 +6,7 @@ import {
   GoStruct,
   GO_NIL,
   GO_TYPE,
+  KVPair,
   nilSlice,
   tagMap,
   type GoMap,
@@ -148,6 +149,9 @@ export function zeroValue(typ: string): GoValue {
       return nilMap(typ);
     case "reflect":
       return undefined;
+    case "struct":
+      if (typ === "memkv.KVPair") return new KVPair("", "");
+      break;
   }
   return null;
 }

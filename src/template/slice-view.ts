@@ -14,6 +14,17 @@ export interface Backing {
   off: number;
 }
 
+/** Elements of a root array's backing store past its length (up to its cap), shared by its views. */
+const GO_SPARE: unique symbol = Symbol("goSpare");
+
+/** Gives a root array zero-valued storage between its length and cap, once. */
+export function ensureSpare(base: GoValue[], cap: number, zero: GoValue): void {
+  const b = base as { [GO_SPARE]?: GoValue[] };
+  if (b[GO_SPARE] === undefined && cap > base.length) {
+    b[GO_SPARE] = new Array<GoValue>(cap - base.length).fill(zero);
+  }
+}
+
 /** Reads a slice's backing: a view's root array, or the array itself. */
 export function backingOf(arr: GoValue[]): Backing {
   return (arr as { [GO_BACKING]?: Backing })[GO_BACKING] ?? { base: arr, off: 0 };
@@ -28,10 +39,13 @@ function indexOf(prop: string | symbol, len: number): number {
 }
 
 /**
- * A slice of type goType over base[off, off+len) with capacity cap; base must
- * hold every element up to off+cap (views never invent zero values).
+ * A slice of type goType over base[off, off+len) with capacity cap; elements
+ * past base's length live in its spare storage (see ensureSpare).
  */
 export function sliceView(base: GoValue[], off: number, len: number, cap: number, goType: string): GoSlice {
+  const spare = (base as { [GO_SPARE]?: GoValue[] })[GO_SPARE] ?? [];
+  const n = base.length;
+  const read = (j: number): GoValue => (j < n ? base[j] : spare[j - n]);
   const target: GoValue[] = [];
   target.length = len;
   const backing: Backing = { base, off };
@@ -39,7 +53,7 @@ export function sliceView(base: GoValue[], off: number, len: number, cap: number
   return new Proxy(target, {
     get(t, prop, receiver) {
       const i = indexOf(prop, len);
-      if (i >= 0) return base[off + i];
+      if (i >= 0) return read(off + i);
       if (prop === "length") return len;
       if (prop === GO_TYPE) return type;
       if (prop === GO_CAP) return cap;
@@ -49,7 +63,8 @@ export function sliceView(base: GoValue[], off: number, len: number, cap: number
     set(t, prop, value, receiver) {
       const i = indexOf(prop, len);
       if (i >= 0) {
-        base[off + i] = value as GoValue;
+        if (off + i < n) base[off + i] = value as GoValue;
+        else spare[off + i - n] = value as GoValue;
         return true;
       }
       if (prop === GO_TYPE) {
@@ -75,7 +90,7 @@ export function sliceView(base: GoValue[], off: number, len: number, cap: number
     },
     getOwnPropertyDescriptor(t, prop) {
       const i = indexOf(prop, len);
-      if (i >= 0) return { value: base[off + i], writable: true, enumerable: true, configurable: true };
+      if (i >= 0) return { value: read(off + i), writable: true, enumerable: true, configurable: true };
       return Reflect.getOwnPropertyDescriptor(t, prop);
     },
   }) as GoSlice;

@@ -688,7 +688,7 @@ group("confd", { kv: TREE_KV }, [
   "{{getenv}}",
   '{{printf "%T" (lookupIP "localhost")}}',
   '{{printf "%T" (fileExists "/")}}',
-  '{{lookupIfaceIPV4 "lo"}}',
+  "{{hostname}}",
   '{{cget "/x"}}',
   "{{nosuch}}",
   '{{gets "/app/servers/*" | len}}',
@@ -900,6 +900,15 @@ group("alias", { kv: TREE_KV }, [
   '{{$a := getvs "/names/*"}}{{$x := sortByLength (slice $a 1 3)}}{{$y := reverse (slice $a 0 2)}}{{$a}}',
   '{{$a := ls "/names"}}{{range $i, $e := slice $a 1}}{{$i}}={{$e}} {{end}}{{len (slice $a 4)}}',
   '{{$a := split "ccc,a,bb" ","}}{{$b := sortByLength $a}}{{$a}}{{$c := reverse (slice $a 1)}}{{$a}}{{join $b "+"}}',
+  // gets/getvs/seq append to an empty slice, so their cap is append's; ls/lsdir/split are exact.
+  '{{len (slice (getvs "/names/*") 0 4)}} {{slice (getvs "/names/*") 1 4}}',
+  '{{slice (gets "/names/*") 0 4}} {{printf "%#v" (index (slice (gets "/names/[abc]*") 0 4) 3)}}',
+  '{{slice (gets "/names/*") 0 5}}',
+  '{{slice (ls "/names") 0 5}}',
+  "{{slice (seq 1 3) 0 4}} {{slice (seq 1 5) 0 8}}",
+  "{{slice (seq 1 1) 0 2}}",
+  '{{$a := getvs "/names/[abc]*"}}{{$s := slice $a 2 4}}{{$x := reverse $s}}{{$a}} {{$s}} {{slice $a 0 4}}',
+  '{{$a := gets "/names/[abc]*"}}{{$s := slice $a 1 4}}{{$x := sortKVByLength $s}}{{$y := reverse $x}}{{$a}} {{$s}} {{slice $a 0 4}}',
 ]);
 
 // ---------------------------------------------------------------- Unicode 13 (Go 1.19's tables)

@@ -481,7 +481,31 @@ function storeActions(keys: string[]): fc.Arbitrary<string> {
   const pattern = fc.oneof(PATTERN, derived, derived);
   const knownDir = known.map((k) => k.slice(0, Math.max(1, k.lastIndexOf("/"))));
   const q = (a: fc.Arbitrary<string>): fc.Arbitrary<string> => a.map((x) => JSON.stringify(x));
+  // In-place reverse/sort through slices that share a backing array (Go slice headers).
+  const source = fc.oneof(
+    pattern.map((p) => `gets ${p}`),
+    pattern.map((p) => `getvs ${p}`),
+    q(knownDir).map((d) => `ls ${d}`),
+    fc.constantFrom('split "ccc,a,bb,dddd" ","', "seq 1 3"),
+  );
+  const op = fc.tuple(
+    fc.constantFrom("reverse", "sortByLength", "sortKVByLength", "slice", "slice", "slice"),
+    fc.nat(9),
+    fc.array(fc.nat(6), { minLength: 1, maxLength: 3 }),
+  );
+  const aliasing = fc.tuple(source, fc.array(op, { minLength: 1, maxLength: 5 })).map(([src, ops]) => {
+    const vars = ["$a"];
+    let t = `{{$a := ${src}}}`;
+    ops.forEach(([name, pick, idx], i) => {
+      const v = vars[pick % vars.length]!;
+      const args = name === "slice" ? [...idx].sort((x, y) => x - y).join(" ") : "";
+      t += `{{$v${i} := ${name} ${v}${args ? " " + args : ""}}}`;
+      vars.push(`$v${i}`);
+    });
+    return t + `{{printf "${vars.map(() => "%v").join("|")}" ${vars.join(" ")}}}`;
+  });
   return fc.oneof(
+    aliasing,
     pattern.map((p) => `{{range gets ${p}}}{{.Key}}={{.Value}};{{end}}`),
     pattern.map((p) => `{{getvs ${p}}}`),
     pattern.map((p) => `{{range sortKVByLength (gets ${p})}}{{.Key}} {{end}}`),

@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Etcd3 } from "etcd3";
@@ -210,6 +211,35 @@ describe("an etcd that does not answer", () => {
       expect(r.ms).toBeLessThan(10_000);
     },
   );
+
+  it("an etcd that accepts connections but never answers: every command gives up within ~10 s", async () => {
+    const silentPort = await freePort();
+    const sockets: Socket[] = [];
+    const silent = createNetServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(silentPort, "127.0.0.1", r));
+    const endpoint = `http://127.0.0.1:${silentPort}`;
+    try {
+      const dir = confdir("app.tmpl", "x\n");
+      const [v3, v2, ps] = await Promise.all([
+        hecd(["confd", "-onetime", "-backend", "etcdv3", "-node", endpoint, "-confdir", dir]),
+        hecd(["confd", "-onetime", "-backend", "etcd", "-node", endpoint, "-confdir", dir]),
+        hecd(["ps", "--etcd", endpoint, "--state-dir", join(root, "no-stack")]),
+      ]);
+      for (const r of [v3, v2]) {
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(
+          `cannot reach etcd at ${endpoint}: no answer within 10000 ms; is etcd running? pass -node`,
+        );
+        expect(r.ms).toBeLessThan(16_000);
+      }
+      expect(ps.code).toBe(1);
+      expect(ps.stderr).toContain(`hecd ps: cannot reach etcd at ${endpoint} (from --etcd)`);
+      expect(ps.ms).toBeLessThan(16_000);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  }, 40_000);
 
   it("says when the endpoint came from ETCDCTL_ENDPOINTS", async () => {
     const r = await hecd(["ps", "--state-dir", join(root, "no-stack")], {
