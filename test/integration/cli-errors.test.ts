@@ -519,6 +519,11 @@ describe("with a real dockerd", () => {
     const s = await hecd(["stop", "web-nope", ...common()]);
     expect(s.code).toBe(1);
     expect(s.stderr).toBe("hecd stop: no hecd-managed container named web-nope on local (see `hecd ps`)\n");
+    // Stopping a service that has nothing running is done already: exit 0, but say so.
+    const sv = await hecd(["stop", "--service", "nope", ...common()]);
+    expect(sv.code).toBe(0);
+    expect(sv.stdout).toBe("");
+    expect(sv.stderr).toBe("hecd stop: no container of service nope found (see `hecd ps`)\n");
     const c = await hecd(["scale", "nope", "2", ...common()]);
     expect(c.code).toBe(1);
     expect(c.stderr).toBe(

@@ -155,7 +155,8 @@ export function registerDeploy(program: Command): void {
           keep: o.keep,
           onProgress: (s) => void process.stdout.write(`stopped ${s.name} on ${s.host}\n`),
         });
-        if (stopped.length === 0) err(`no container of service ${o.service} found\n`);
+        if (stopped.length === 0)
+          err(`hecd stop: no container of service ${o.service} found (see \`hecd ps\`)\n`);
       });
     }),
   );
