@@ -163,7 +163,11 @@ async function startDockerHost(slot: Slot, dockerd: string, opts: DockerHostOpti
   const socket = join(dir, "docker.sock");
   writeFileSync(join(dir, "daemon.json"), "{}\n");
   deleteBridge(bridge);
-  execFileSync("ip", ["link", "add", bridge, "type", "bridge"]);
+  // A fixed MAC: otherwise the bridge takes the lowest MAC of its ports, and when that
+  // container stops, the others keep answering an address that no longer exists (~5 s of
+  // lost replies until ARP re-probes).
+  const mac = `02:68:65:63:${(i & 0xff).toString(16).padStart(2, "0")}:01`;
+  execFileSync("ip", ["link", "add", bridge, "address", mac, "type", "bridge"]);
   execFileSync("ip", ["addr", "add", `${subnetPrefix(i)}1/24`, "dev", bridge]);
   execFileSync("ip", ["link", "set", bridge, "up"]);
 
