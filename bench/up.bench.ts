@@ -5,7 +5,8 @@
 //   (2) etcd put -> first request through HAProxy answered by the new server
 //   (3) failed requests over >= 100,000 requests while 50 scale events run
 // Knobs (env): BENCH_UP_K_HECD (20), BENCH_UP_K_SEED (12), BENCH_UP_REQUESTS (100000),
-// BENCH_UP_SCALE_EVENTS (50), BENCH_UP_MODES (hecd,seed).
+// BENCH_UP_SCALE_EVENTS (50), BENCH_UP_MODES (hecd,seed), BENCH_UP_ONLY (unset, or "changes"
+// to run measure (2) alone).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
@@ -49,6 +50,8 @@ const REQUESTS = envInt("BENCH_UP_REQUESTS", 100_000);
 const SCALE_EVENTS = envInt("BENCH_UP_SCALE_EVENTS", 50);
 const MODES = (process.env.BENCH_UP_MODES ?? "hecd,seed").split(",").map((s) => s.trim());
 for (const m of MODES) if (m !== "hecd" && m !== "seed") throw new Error(`BENCH_UP_MODES: unknown mode ${m}`);
+const ONLY = process.env.BENCH_UP_ONLY ?? "";
+if (ONLY !== "" && ONLY !== "changes") throw new Error(`BENCH_UP_ONLY=${ONLY}: expected "changes" or unset`);
 
 // autocannon ships no types; this is the part used here.
 interface CannonResult {
@@ -632,7 +635,8 @@ async function measureScaleUnderLoad(mode: Mode, image: string): Promise<LoadRes
 interface ModeResult {
   starts: StartSample[];
   changes: ChangeSamples;
-  load: LoadResult;
+  /** Absent when BENCH_UP_ONLY=changes. */
+  load?: LoadResult;
   /** HAProxy reloads during (3), and over the whole mode. */
   reloads: number;
   reloadsTotal: number;
@@ -658,6 +662,10 @@ async function runMode(
     const t = now();
     const mode = which === "hecd" ? await startHecdMode(host, local) : await startSeedMode(host, local);
     process.stderr.write(`${which}: stack up in ${fmtMs(now() - t)} at ${mode.url}\n`);
+    if (ONLY === "changes") {
+      const changes = await measureChanges(mode, k, servers);
+      return { starts: [], changes, reloads: 0, reloadsTotal: mode.reloads() };
+    }
     const starts = await measureStarts(mode, host, image, k);
     await removeContainers(host.docker, (c) => c.Names.some((n) => n.startsWith(`/bench-${which}-start-`)));
     const changes = await measureChanges(mode, k, servers);
@@ -693,7 +701,7 @@ function table(results: Partial<Record<"hecd" | "seed", ModeResult>>): string {
       ...cols.map((c) => lat(results[c]?.starts.map((s) => s.ms))),
       "p99 < 1 s",
       met(
-        hecd
+        hecd && hecd.starts.length > 0
           ? percentile(
               hecd.starts.map((s) => s.ms),
               99,
@@ -712,7 +720,7 @@ function table(results: Partial<Record<"hecd" | "seed", ModeResult>>): string {
       ...cols.map((c) => fail(results[c]?.load)),
       "0",
       met(
-        hecd
+        hecd?.load
           ? failed(hecd.load) === 0 && hecd.load.requests >= REQUESTS && hecd.load.events >= SCALE_EVENTS
           : undefined,
       ),
@@ -731,11 +739,13 @@ function details(results: Partial<Record<"hecd" | "seed", ModeResult>>): string 
         `(1) samples ms: ${r.starts.map((s) => s.ms.toFixed(0)).join(", ")}; ` +
         `(2) samples ms: ${r.changes.served.map((x) => x.toFixed(1)).join(", ")}; ` +
         `(2) put -> seen by a second etcd watcher: p50 ${fmtMs(percentile(r.changes.watched, 50))}, p99 ${fmtMs(percentile(r.changes.watched, 99))} (n=${r.changes.watched.length}); ` +
-        `(3) scale event p50 ${fmtMs(percentile(r.load.scaleMs, 50))}, p99 ${fmtMs(percentile(r.load.scaleMs, 99))}, ` +
-        `HAProxy reloads during (3): ${r.reloads} (whole mode: ${r.reloadsTotal})` +
-        (r.load.reqErrors.size > 0
-          ? `; request errors: ${[...r.load.reqErrors].map(([m, n]) => `${m} x${n}`).join(", ")}`
-          : ""),
+        (r.load
+          ? `(3) scale event p50 ${fmtMs(percentile(r.load.scaleMs, 50))}, p99 ${fmtMs(percentile(r.load.scaleMs, 99))}, ` +
+            `HAProxy reloads during (3): ${r.reloads} (whole mode: ${r.reloadsTotal})` +
+            (r.load.reqErrors.size > 0
+              ? `; request errors: ${[...r.load.reqErrors].map(([m, n]) => `${m} x${n}`).join(", ")}`
+              : "")
+          : `(3) not run; HAProxy reloads over the mode: ${r.reloadsTotal}`),
     );
   }
   return out.join("\n");

@@ -44,6 +44,14 @@ export class EtcdV3Backend implements Backend {
   private readonly active = new Set<() => Promise<void>>();
   private closed = false;
   private readonly timeoutMs: number;
+  /**
+   * Watchers of finished watch() calls, cancelled once the next call's watcher is created
+   * (or after RETIRE_MS). The etcd3 client tears its watch stream down when its last watcher
+   * goes and reconnects after a backoff; keeping one attached keeps the stream open between
+   * successive watch() calls.
+   */
+  private readonly retired = new Set<Watcher>();
+  private retireTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: EtcdV3Options) {
     if (opts.endpoints.length === 0) throw new Error("the etcdv3 backend needs at least one -node");
@@ -110,16 +118,20 @@ export class EtcdV3Backend implements Backend {
       const start = (since + 1n).toString();
       const watchers: Watcher[] = [];
       let done = false;
-      const finish = (outcome: () => void): Promise<void> => {
+      const finish = (outcome: () => void, cancelNow = false): Promise<void> => {
         if (done) return Promise.resolve();
         done = true;
         signal.removeEventListener("abort", onAbort);
         this.active.delete(stop);
         outcome();
-        return Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))).then(() => undefined);
+        if (!cancelNow && !this.closed) {
+          this.retire(watchers);
+          return Promise.resolve();
+        }
+        return cancelAll(watchers);
       };
       const onAbort = () => void finish(() => reject(abortError(signal)));
-      const stop = () => finish(() => reject(new Error("etcdv3 backend closed while watching")));
+      const stop = () => finish(() => reject(new Error("etcdv3 backend closed while watching")), true);
       signal.addEventListener("abort", onAbort, { once: true });
       this.active.add(stop);
 
@@ -128,8 +140,9 @@ export class EtcdV3Backend implements Backend {
         // The server cancels a watch whose start revision was compacted (and for
         // permission errors). Tell the two apart by reading at the snapshot revision.
         void this.compactedSince(since, probeKey).then(
-          (current) => finish(() => (current !== undefined ? resolve(current) : reject(this.describe(err)))),
-          (e: unknown) => finish(() => reject(this.describe(e))),
+          (current) =>
+            finish(() => (current !== undefined ? resolve(current) : reject(this.describe(err))), true),
+          (e: unknown) => finish(() => reject(this.describe(e)), true),
         );
       };
 
@@ -152,6 +165,7 @@ export class EtcdV3Backend implements Backend {
         // A cluster whose revision is behind the snapshot lost its data (or is another
         // cluster): nothing from `since` on will ever match, so have the caller re-read.
         w.on("connected", (res) => {
+          void this.cancelRetired();
           const now = BigInt(res.header.revision);
           if (!done && now < since) void finish(() => resolve(now));
         });
@@ -164,8 +178,22 @@ export class EtcdV3Backend implements Backend {
     if (this.closed) return;
     this.closed = true;
     const cancels = [...this.active].map((stop) => stop());
+    cancels.push(this.cancelRetired());
     await Promise.race([Promise.all(cancels), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.client.close();
+  }
+
+  private retire(watchers: readonly Watcher[]): void {
+    for (const w of watchers) this.retired.add(w);
+    this.retireTimer ??= setTimeout(() => void this.cancelRetired(), RETIRE_MS).unref();
+  }
+
+  private cancelRetired(): Promise<void> {
+    clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
+    const ws = [...this.retired];
+    this.retired.clear();
+    return cancelAll(ws);
   }
 
   /** The current revision if `since` was compacted away, otherwise undefined. */
@@ -205,6 +233,13 @@ export class EtcdV3Backend implements Backend {
     }
     return new Error(`etcd at ${endpointList(this.shown)}: ${causeMessage(e)}`, { cause: e });
   }
+}
+
+/** How long a finished watch() call's watcher stays attached when no new call comes. */
+const RETIRE_MS = 2000;
+
+function cancelAll(watchers: readonly Watcher[]): Promise<void> {
+  return Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))).then(() => undefined);
 }
 
 function rangeOf(prefix: string): IRequestOp & { request_range: NonNullable<IRequestOp["request_range"]> } {

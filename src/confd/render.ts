@@ -28,7 +28,9 @@ async function renderTemplateFile(
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(
-      code === "ENOENT" ? `Missing template: ${src}` : `cannot read template ${src}: ${(e as Error).message}`,
+      code === "ENOENT"
+        ? `Missing template: ${src} (create it, or fix src: it names a file under templates/ in -confdir)`
+        : `cannot read template ${src}: ${(e as Error).message}`,
       { cause: e },
     );
   }

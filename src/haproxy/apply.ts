@@ -1,5 +1,5 @@
-import type { CheckOptions, RuntimeApi } from "./runtime.js";
-import { HaproxyCommandError } from "./runtime.js";
+import type { CheckOptions, RuntimeApi, RuntimeCommand } from "./runtime.js";
+import { commands, HaproxyCommandError } from "./runtime.js";
 import { describeAction, planBackend, type Action } from "./plan.js";
 import {
   normalizeServers,
@@ -170,21 +170,36 @@ async function deleteWhenIdle(
   }
 }
 
-/** Adds a dynamic server: add (in maint, checks off), enable health, ready. Undone if a step fails. */
-async function addServer(
-  runtime: RuntimeApi,
+/**
+ * The runtime commands of one non-removal action. An add is: add (HAProxy creates it in
+ * maint with checks off), enable health, ready.
+ */
+function commandsOf(
   backend: string,
-  e: ServerEntry,
+  a: Exclude<Action, { kind: "remove" }>,
   check: CheckOptions,
-): Promise<void> {
-  await runtime.addServer(backend, e.name, e.address, check);
-  try {
-    await runtime.enableHealth(backend, e.name);
-    await runtime.setServerState(backend, e.name, "ready");
-  } catch (err) {
-    await runtime.delServer(backend, e.name).catch(() => undefined);
-    throw err;
+): RuntimeCommand[] {
+  const name = a.entry.name;
+  switch (a.kind) {
+    case "add":
+      return [
+        commands.addServer(backend, name, a.entry.address, check),
+        commands.enableHealth(backend, name),
+        commands.setServerState(backend, name, "ready"),
+      ];
+    case "readdress":
+      return [commands.setServerAddr(backend, name, a.entry.address)];
+    case "enable-health":
+      return [commands.enableHealth(backend, name)];
+    case "ready":
+      return [commands.setServerState(backend, name, "ready")];
   }
+}
+
+/** An added server whose later step failed is taken out again (maint first: del needs it). */
+async function undoAdd(runtime: RuntimeApi, backend: string, name: string): Promise<void> {
+  await runtime.setServerState(backend, name, "maint").catch(() => undefined);
+  await runtime.delServer(backend, name).catch(() => undefined);
 }
 
 /**
@@ -223,54 +238,71 @@ export async function applyBackends(
     report.failed.push({ action: describeAction(a), error });
     log.error({ backend, action: describeAction(a) }, `HAProxy update failed: ${error}`);
   };
-  const removals: Promise<void>[] = [];
+  // Adds and repairs go in order on one connection; each command's answer is checked alone.
+  const steps: { action: Exclude<Action, { kind: "remove" }>; cmds: RuntimeCommand[] }[] = [];
   for (const a of actions) {
+    if (a.kind === "remove") continue;
     try {
-      switch (a.kind) {
-        case "add":
-          await addServer(runtime, backend, a.entry, opts.check);
-          report.added.push(a.entry.name);
-          break;
-        case "readdress":
-          await runtime.setServerAddr(backend, a.entry.name, a.entry.address);
-          report.readdressed.push({
-            name: a.entry.name,
-            from: a.from,
-            to: `${a.entry.address.ip}:${a.entry.address.port}`,
-          });
-          break;
-        case "enable-health":
-          await runtime.enableHealth(backend, a.entry.name);
-          report.repaired.push(describeAction(a));
-          break;
-        case "ready":
-          await runtime.setServerState(backend, a.entry.name, "ready");
-          report.repaired.push(describeAction(a));
-          break;
-        case "remove":
-          if (drains) {
-            drains.start(a.name, () =>
-              drainServer(runtime, backend, a.name, opts.drain).catch((e: unknown) =>
-                log.error(
-                  { backend, server: a.name },
-                  `HAProxy update failed: ${describeAction(a)}: ${e instanceof Error ? e.message : String(e)}`,
-                ),
-              ),
-            );
-            report.draining.push(a.name);
-          } else {
-            removals.push(
-              drainServer(runtime, backend, a.name, opts.drain).then(
-                (r) => void report.removed.push(r),
-                (e: unknown) => fail(a, e),
-              ),
-            );
-          }
-          break;
-      }
-      if (a.kind !== "remove") log.info({ backend }, describeAction(a));
+      steps.push({ action: a, cmds: commandsOf(backend, a, opts.check) });
     } catch (e) {
       fail(a, e);
+    }
+  }
+  let answers: (string | Error)[];
+  try {
+    answers = await runtime.sendAll(steps.flatMap((s) => s.cmds));
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    answers = steps.flatMap((s) => s.cmds.map(() => err));
+  }
+  let at = 0;
+  for (const { action: a, cmds } of steps) {
+    const mine = answers.slice(at, at + cmds.length);
+    at += cmds.length;
+    const errIndex = mine.findIndex((x) => x instanceof Error);
+    if (errIndex >= 0) {
+      if (a.kind === "add" && errIndex > 0) await undoAdd(runtime, backend, a.entry.name);
+      fail(a, mine[errIndex]);
+      continue;
+    }
+    switch (a.kind) {
+      case "add":
+        report.added.push(a.entry.name);
+        break;
+      case "readdress":
+        report.readdressed.push({
+          name: a.entry.name,
+          from: a.from,
+          to: `${a.entry.address.ip}:${a.entry.address.port}`,
+        });
+        break;
+      case "enable-health":
+      case "ready":
+        report.repaired.push(describeAction(a));
+        break;
+    }
+    log.info({ backend }, describeAction(a));
+  }
+  const removals: Promise<void>[] = [];
+  for (const a of actions) {
+    if (a.kind !== "remove") continue;
+    if (drains) {
+      drains.start(a.name, () =>
+        drainServer(runtime, backend, a.name, opts.drain).catch((e: unknown) =>
+          log.error(
+            { backend, server: a.name },
+            `HAProxy update failed: ${describeAction(a)}: ${e instanceof Error ? e.message : String(e)}`,
+          ),
+        ),
+      );
+      report.draining.push(a.name);
+    } else {
+      removals.push(
+        drainServer(runtime, backend, a.name, opts.drain).then(
+          (r) => void report.removed.push(r),
+          (e: unknown) => fail(a, e),
+        ),
+      );
     }
   }
   await Promise.all(removals);

@@ -94,7 +94,8 @@ export class RuntimeApi {
 
   /**
    * Sends the commands in order on one connection in prompt mode and returns each answer.
-   * Error detection is the caller's, per answer.
+   * They are written all at once (HAProxy reads them one line at a time), so the batch
+   * costs one round trip. Error detection is the caller's, per answer.
    */
   async batch(commands: readonly string[]): Promise<string[]> {
     for (const c of commands) {
@@ -103,10 +104,11 @@ export class RuntimeApi {
       }
     }
     return new Promise((resolve, reject) => {
-      const answers: string[] = [];
+      // In prompt mode every answer, and the (empty) answer to "prompt" itself, ends with "\n> ".
+      const parts: string[] = [];
       let buf = "";
-      let next = 0;
       let settled = false;
+      const answered = (): number => Math.max(0, parts.length - 1);
       const sock = createConnection({ path: this.socketPath });
       const done = (err?: Error): void => {
         if (settled) return;
@@ -114,46 +116,31 @@ export class RuntimeApi {
         clearTimeout(timer);
         sock.destroy();
         if (err) reject(err);
-        else resolve(answers);
+        else resolve(parts.slice(1));
       };
       const timer = setTimeout(
         () =>
           done(
             new Error(
-              `HAProxy runtime API at ${this.socketPath} did not finish a batch within ${this.timeoutMs} ms`,
+              `HAProxy runtime API at ${this.socketPath} did not finish a batch within ${this.timeoutMs} ms (${answered()} of ${commands.length} commands answered)`,
             ),
           ),
         this.timeoutMs,
       );
-      // In prompt mode every answer (and the answer to "prompt" itself) ends with "\n> ".
-      let awaitingPromptAck = true;
-      const sendNext = (): void => {
-        if (next >= commands.length) {
-          sock.end("quit\n");
-          done();
-          return;
-        }
-        sock.write(`${commands[next]}\n`);
-      };
-      sock.on("connect", () => sock.write("prompt\n"));
+      sock.on("connect", () => sock.write(["prompt", ...commands, "quit"].map((c) => `${c}\n`).join("")));
       sock.on("data", (d: Buffer) => {
         buf += d.toString("utf8");
-        while (buf.endsWith("\n> ") || buf === "> ") {
-          const answer = buf.slice(0, buf.length - 2);
-          buf = "";
-          if (awaitingPromptAck) awaitingPromptAck = false;
-          else {
-            answers.push(answer.replace(/\n$/, ""));
-            next++;
-          }
-          sendNext();
+        for (let i = buf.indexOf("\n> "); i >= 0; i = buf.indexOf("\n> ")) {
+          parts.push(buf.slice(0, i));
+          buf = buf.slice(i + 3);
         }
+        if (parts.length > commands.length) done();
       });
       sock.on("close", () =>
         done(
-          next < commands.length
+          answered() < commands.length
             ? new Error(
-                `HAProxy closed the runtime API connection after ${next} of ${commands.length} commands`,
+                `HAProxy closed the runtime API connection after ${answered()} of ${commands.length} commands`,
               )
             : undefined,
         ),
@@ -187,33 +174,44 @@ export class RuntimeApi {
     address: ServerAddress,
     check: CheckOptions | null,
   ): Promise<void> {
-    const addr = address.family === 6 ? `[${address.ip}]:${address.port}` : `${address.ip}:${address.port}`;
-    const checkArgs = check ? ` check inter ${check.interMs} fall ${check.fall} rise ${check.rise}` : "";
-    await this.expect(
-      `add server ${this.target(backend, server)} ${assertCliArg(addr, "address")}${checkArgs}`,
-      OK.add,
-    );
+    await this.send(commands.addServer(backend, server, address, check));
   }
 
   async delServer(backend: string, server: string): Promise<void> {
-    await this.expect(`del server ${this.target(backend, server)}`, OK.del);
+    await this.send(commands.delServer(backend, server));
   }
 
   async enableHealth(backend: string, server: string): Promise<void> {
-    await this.expect(`enable health ${this.target(backend, server)}`, OK.empty);
+    await this.send(commands.enableHealth(backend, server));
   }
 
   async setServerState(backend: string, server: string, state: ServerAdminState): Promise<void> {
-    await this.expect(`set server ${this.target(backend, server)} state ${state}`, OK.empty);
+    await this.send(commands.setServerState(backend, server, state));
   }
 
   async setServerAddr(backend: string, server: string, address: ServerAddress): Promise<void> {
-    const ip = assertCliArg(address.ip, "address");
-    await this.expect(`set server ${this.target(backend, server)} addr ${ip} port ${address.port}`, OK.addr);
+    await this.send(commands.setServerAddr(backend, server, address));
   }
 
   async shutdownSessions(backend: string, server: string): Promise<void> {
-    await this.expect(`shutdown sessions server ${this.target(backend, server)}`, OK.empty);
+    await this.send(commands.shutdownSessions(backend, server));
+  }
+
+  /**
+   * Sends the commands in order on one connection. Each answer not matching its command's
+   * `ok` becomes a HaproxyCommandError in that command's slot; a later command still runs.
+   */
+  async sendAll(cmds: readonly RuntimeCommand[]): Promise<(string | HaproxyCommandError)[]> {
+    if (cmds.length === 0) return [];
+    const answers = await this.batch(cmds.map((c) => c.command));
+    return answers.map((out, i) => {
+      const c = cmds[i]!;
+      return c.ok.test(out) ? out : new HaproxyCommandError(c.command, out, this.socketPath);
+    });
+  }
+
+  private async send(c: RuntimeCommand): Promise<string> {
+    return this.expect(c.command, c.ok);
   }
 
   /** Current sessions and queued requests of one server, from `show stat`; undefined if absent. */
@@ -221,8 +219,47 @@ export class RuntimeApi {
     const row = (await this.showStat()).find((r) => r.pxname === backend && r.svname === server);
     return row ? { scur: row.scur, qcur: row.qcur } : undefined;
   }
-
-  private target(backend: string, server: string): string {
-    return `${assertCliArg(backend, "backend name")}/${assertCliArg(server, "server name")}`;
-  }
 }
+
+/** One runtime-API command and the answer that means success. */
+export interface RuntimeCommand {
+  command: string;
+  ok: RegExp;
+}
+
+function target(backend: string, server: string): string {
+  return `${assertCliArg(backend, "backend name")}/${assertCliArg(server, "server name")}`;
+}
+
+/** Builders of the server commands; each validates its arguments (throws on an unsafe one). */
+export const commands = {
+  addServer(
+    backend: string,
+    server: string,
+    address: ServerAddress,
+    check: CheckOptions | null,
+  ): RuntimeCommand {
+    const addr = address.family === 6 ? `[${address.ip}]:${address.port}` : `${address.ip}:${address.port}`;
+    const checkArgs = check ? ` check inter ${check.interMs} fall ${check.fall} rise ${check.rise}` : "";
+    return {
+      command: `add server ${target(backend, server)} ${assertCliArg(addr, "address")}${checkArgs}`,
+      ok: OK.add,
+    };
+  },
+  delServer(backend: string, server: string): RuntimeCommand {
+    return { command: `del server ${target(backend, server)}`, ok: OK.del };
+  },
+  enableHealth(backend: string, server: string): RuntimeCommand {
+    return { command: `enable health ${target(backend, server)}`, ok: OK.empty };
+  },
+  setServerState(backend: string, server: string, state: ServerAdminState): RuntimeCommand {
+    return { command: `set server ${target(backend, server)} state ${state}`, ok: OK.empty };
+  },
+  setServerAddr(backend: string, server: string, address: ServerAddress): RuntimeCommand {
+    const ip = assertCliArg(address.ip, "address");
+    return { command: `set server ${target(backend, server)} addr ${ip} port ${address.port}`, ok: OK.addr };
+  },
+  shutdownSessions(backend: string, server: string): RuntimeCommand {
+    return { command: `shutdown sessions server ${target(backend, server)}`, ok: OK.empty };
+  },
+};

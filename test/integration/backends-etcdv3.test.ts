@@ -3,7 +3,7 @@ import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
-import { freePort, within } from "../harness/ports.js";
+import { freePort, waitFor, within } from "../harness/ports.js";
 import {
   APP_TREE,
   putAppTree,
@@ -99,6 +99,32 @@ describe("etcdv3 backend: watch", () => {
     await expect(backend.watch(["/app"], snap.revision, ac.signal)).rejects.toMatchObject({
       name: "AbortError",
     });
+  });
+
+  it("keeps its watch stream open between successive watch() calls, and close() ends it", async () => {
+    const streams = async (): Promise<number> => {
+      const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
+      const m = /^etcd_debugging_mvcc_watch_stream_total (\d+)/m.exec(text);
+      if (!m) throw new Error("etcd /metrics has no etcd_debugging_mvcc_watch_stream_total");
+      return Number(m[1]);
+    };
+    const before = await streams();
+    const own = await createBackend({ backend: "etcdv3", nodes: [etcd.endpoint] });
+    try {
+      let rev = (await own.getValues(["/keep"])).revision;
+      for (let i = 0; i < 3; i++) {
+        const w = own.watch(["/keep"], rev, new AbortController().signal);
+        await new Promise((r) => setTimeout(r, 50));
+        await put(`/keep/k${i}`, String(i));
+        rev = await w;
+        // Between calls the finished call's watcher still holds the stream open.
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await streams()).toBe(before + 1);
+      }
+    } finally {
+      await own.close();
+    }
+    await waitFor("the watch stream to close after close()", async () => (await streams()) === before, 5000);
   });
 
   it("resolves at once when the start revision was compacted, and a re-read sees the latest", async () => {

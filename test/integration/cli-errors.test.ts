@@ -330,6 +330,17 @@ describe("hecd confd -onetime with bad input", () => {
     expect(readFileSync(join(dir, "out/app.conf"), "utf8")).toBe("OLD\n");
   });
 
+  it("a template file that does not exist is named, with the fix", async () => {
+    const dir = confdir("missing.tmpl", "x\n");
+    const r = await run(dir);
+    expect(r.code).toBe(1);
+    expect(plainLines(r)).toContain(
+      `hecd confd: ${dir}/conf.d/app.toml: render ${dir}/templates/missing.tmpl failed: ` +
+        `Missing template: ${dir}/templates/missing.tmpl (create it, or fix src: it names a file under templates/ in -confdir)`,
+    );
+    expect(readdirSync(join(dir, "out"))).toEqual([]);
+  });
+
   it("malformed TOML: the file, line and column, the reason and the lines around it", async () => {
     const dir = confdir(
       "app.tmpl",

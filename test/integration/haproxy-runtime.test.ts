@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyBackends, drainServer, type ApplyOptions } from "../../src/haproxy/apply.js";
-import { HaproxyCommandError } from "../../src/haproxy/runtime.js";
+import { commands, HaproxyCommandError } from "../../src/haproxy/runtime.js";
 import { serverNameFor } from "../../src/haproxy/names.js";
 import {
   FAST_CHECK,
@@ -210,6 +210,15 @@ describe("HAProxy runtime API: servers change without a reload", () => {
     expect(answers[0]).toMatch(/^1\n# be_id/);
     expect(answers[1]).toMatch(/No such server/);
     expect(answers[2]).toMatch(/^Name: HAProxy/);
+    const results = await hx.runtime.sendAll([
+      commands.setServerState("app", "nosuch", "ready"),
+      commands.setServerState("app", "delta", "maint"),
+      commands.setServerState("app", "delta", "ready"),
+    ]);
+    expect(results[0]).toBeInstanceOf(HaproxyCommandError);
+    expect((results[0] as HaproxyCommandError).command).toBe("set server app/nosuch state ready");
+    expect((results[0] as HaproxyCommandError).output).toMatch(/No such server/);
+    expect(results.slice(1)).toEqual(["", ""]);
     const viaMaster = await hx.master.worker("show stat");
     expect(viaMaster).toMatch(/^# pxname,/);
     expect(viaMaster).toContain("app,delta,");
@@ -266,6 +275,24 @@ describe("HAProxy facts this module relies on (2.6)", () => {
       expect(err).toBeInstanceOf(HaproxyCommandError);
       expect((err as Error).message).toMatch(/add server app\/s1/);
       expect((err as HaproxyCommandError).output).toMatch(/dynamic/i);
+      // Through applyBackends (one batch): each add fails alone, with HAProxy's text.
+      const report = await applyBackends(
+        hx.runtime,
+        "app",
+        new Map([
+          ["one", "127.0.0.1:9"],
+          ["two", "127.0.0.1:10"],
+        ]),
+        opts(),
+      );
+      expect(report.added).toEqual([]);
+      expect(report.failed.map((f) => f.action)).toEqual([
+        "add one at 127.0.0.1:9",
+        "add two at 127.0.0.1:10",
+      ]);
+      for (const f of report.failed)
+        expect(f.error).toMatch(/HAProxy rejected "add server app\/(one|two) .*dynamic/i);
+      expect(await hx.runtime.showServersState("app")).toEqual([]);
     } finally {
       await hx.stop();
     }
