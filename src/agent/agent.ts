@@ -255,7 +255,9 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     }
     for (const key of written) log.info({ key, address: registry.ownedKeys().get(key) }, "registered");
     const writtenMs = performance.now() - t0;
-    // Delete this host's keys that no longer match: under our lease, or pointing at our addresses.
+    // Delete this host's keys that no longer match: under our lease, or leased (an earlier agent's
+    // or `hecd run`'s) and pointing at our addresses. A key without a lease was written by hand
+    // or by another tool: never ours to delete.
     const ownHosts = new Set<string>([
       ...(hostIp ? [hostIp] : []),
       ...[...desired.values()].map((r) => addressHost(r.address)),
@@ -264,7 +266,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     let stale = 0;
     for (const e of current) {
       if (wantedKeys.has(e.key)) continue;
-      const ours = e.lease === registry.lease || ownHosts.has(safeHost(e.value));
+      const ours = e.lease === registry.lease || (e.lease !== "0" && ownHosts.has(safeHost(e.value)));
       if (!ours || wantedKeys.has(e.key)) continue;
       if (await registry.deregister(e.key, e.value)) {
         stale++;

@@ -1,13 +1,7 @@
 import type { CheckOptions, RuntimeApi, RuntimeCommand } from "./runtime.js";
 import { commands, HaproxyCommandError } from "./runtime.js";
 import { describeAction, planBackend, type Action } from "./plan.js";
-import {
-  normalizeServers,
-  silentLogger,
-  type Logger,
-  type RejectedServer,
-  type ServerEntry,
-} from "./servers.js";
+import { normalizeServers, silentLogger, type Logger, type RejectedServer } from "./servers.js";
 
 export interface DrainOptions {
   /** Longest wait for current sessions to end before they are shut down. */

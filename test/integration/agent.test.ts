@@ -163,15 +163,20 @@ describe("hecd agent (servers layout)", () => {
     expect(lines.some((l) => l.container === a2 && l.reason === "env SERVICE_IGNORE is set")).toBe(true);
   });
 
-  it("resync deletes this host's stale keys and leaves other hosts' keys alone", async () => {
+  it("resync deletes this host's stale leased keys, and leaves hand-written and other hosts' keys alone", async () => {
     const ghost = `/app/servers/${run}-ghost`;
     const foreign = `/app/servers/${run}-foreign`;
-    await raw().put(ghost).value(`${host.ip}:1234`);
+    const manual = `/app/servers/${run}-manual`;
+    // A key left by an earlier agent (or `hecd run`) of this host carries a lease.
+    await raw().lease(30, { autoKeepAlive: false }).put(ghost).value(`${host.ip}:1234`);
     await raw().put(foreign).value("192.0.2.77:80");
+    await raw().put(manual).value(`${host.ip}:4999`);
     await a.resync();
     expect(await value(ghost)).toBeUndefined();
     expect(await value(foreign)).toBe("192.0.2.77:80");
+    expect(await value(manual)).toBe(`${host.ip}:4999`);
     await raw().delete().key(foreign);
+    await raw().delete().key(manual);
   });
 
   it("never rewrites keys on keepalive (mod revision stable over 3 TTLs)", async () => {
@@ -280,7 +285,7 @@ describe("hecd agent (services layout)", () => {
 });
 
 describe("hecd agent (periodic resync)", () => {
-  it("puts back a key deleted behind its back, and removes one added for a container that does not run", async () => {
+  it("puts back a key deleted behind its back, and removes a leased one added for a container that does not run", async () => {
     const prefix = `/app/${run}-periodic`;
     await agent({ prefix, hostName: `${run}-periodic`, resyncIntervalMs: 500 });
     const name = `${run}-periodic-1`;
@@ -289,7 +294,7 @@ describe("hecd agent (periodic resync)", () => {
     await waitFor("key", async () => (await value(key)) !== undefined, 2000, 10);
     const good = await value(key);
     await raw().delete().key(key);
-    await raw().put(`${prefix}/${run}-nobody`).value(`${host.ip}:1`);
+    await raw().lease(30, { autoKeepAlive: false }).put(`${prefix}/${run}-nobody`).value(`${host.ip}:1`);
     await timeUntil(
       "healed",
       async () => (await value(key)) === good && (await value(`${prefix}/${run}-nobody`)) === undefined,
@@ -303,7 +308,7 @@ describe("hecd agent (startup and Docker outage)", () => {
     const pre = `${run}-pre`;
     const id = await runDemoContainer(host.docker, pre, { labels: { "hecd.service": "pre" } });
     const ghost = `/services/pre/${run}-ghost-pre`;
-    await raw().put(ghost).value(`${host.ip}:4321`);
+    await raw().lease(30, { autoKeepAlive: false }).put(ghost).value(`${host.ip}:4321`);
     const t0 = performance.now();
     await agent({ layout: "services", hostName: `${run}-svc2` });
     expect(performance.now() - t0).toBeLessThan(3000);
