@@ -59,6 +59,8 @@ export async function runContainers(opts: RunOptions): Promise<Launched[]> {
   if (opts.hosts.length === 0)
     throw new Error("no Docker host to run on: pass --docker-host, or start agents or `hecd up`");
   const port = normalizePortSpec(opts.port ?? "80");
+  if (!port.endsWith("/tcp"))
+    throw new Error(`--port ${opts.port}: HAProxy balances TCP; give a TCP port such as 80 or 8080/tcp`);
   const service = validateSegment("service name", opts.service ?? defaultService(opts.image));
   if (opts.name !== undefined) validateSegment("container name", opts.name);
   for (const e of opts.env ?? [])

@@ -172,6 +172,15 @@ describe("help and usage", () => {
     expect(r.stderr).toContain(msg);
   });
 
+  it("`hecd agent --host-ip` that is not an IP is refused at once", async () => {
+    const r = await hecd(["agent", "--etcd", closed, "--host-ip", "nope"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      'hecd agent: --host-ip "nope" is not an IP address; give the address other hosts reach this one on\n',
+    );
+  });
+
   it("`hecd up --bind` with a non-address is refused before anything starts", async () => {
     const state = join(root, "up-bad-bind");
     const r = await hecd(["up", "--bind", "999.1.1.1", "--state-dir", state]);
@@ -499,6 +508,7 @@ describe("with a real dockerd", () => {
     [["-v", "/a:b"], '-v "/a:b": use SOURCE:/container/path[:ro]'],
     [["--port", "0"], 'port "0" is not PORT or PORT/tcp|udp with PORT in 1..65535'],
     [["--name", "bad/name"], 'container name "bad/name" is not a valid key element'],
+    [["--port", "53/udp"], "--port 53/udp: HAProxy balances TCP; give a TCP port such as 80 or 8080/tcp"],
   ])("hecd run %j is refused before anything is created", async (flags, msg) => {
     const r = await hecd(["run", "no-such:1", ...flags, ...common()]);
     expect(r.code).toBe(1);

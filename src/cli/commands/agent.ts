@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { Command, Option } from "commander";
 import { pino } from "pino";
 import { startAgent, type AgentHandle, type AgentOptions } from "../../agent/agent.js";
@@ -31,6 +32,7 @@ interface AgentCliOptions extends EtcdCliOptions {
 export function registerAgent(program: Command): void {
   const cmd = program
     .command("agent")
+    .summary("register this Docker host's containers in etcd from Docker events (leased keys)")
     .description(
       "Register this Docker host's containers in etcd from Docker events, with leased keys.\n" +
         "Default layout: <prefix>/<container-name> = <host-ip>:<host-port> for container port 80/tcp.\n\n" +
@@ -72,7 +74,12 @@ export function registerAgent(program: Command): void {
 }
 
 async function runAgent(o: AgentCliOptions): Promise<void> {
-  const log = pino({ level: o.logLevel, base: { cmd: "agent" } });
+  const log = pino({ level: o.logLevel, base: { cmd: "agent" } }, pino.destination(2));
+  if (o.hostIp !== undefined && isIP(o.hostIp) === 0) {
+    throw new Error(
+      `--host-ip ${JSON.stringify(o.hostIp)} is not an IP address; give the address other hosts reach this one on`,
+    );
+  }
   const { tls, auth } = etcdSecurity(o);
   const endpoints = resolveEndpoints(o.etcd);
   // Handle signals from the start: a SIGTERM during startup still stops cleanly.
