@@ -2,9 +2,9 @@
 // (unless endpoints are given) and HAProxy in master-worker mode as child processes, runs
 // the agent for the local Docker engine and the etcd -> HAProxy sync in-process, and
 // optionally a demo service. stop() undoes all of it.
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { isIP } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Logger } from "pino";
 import { startAgent, type AgentHandle } from "../agent/agent.js";
 import { createBackend } from "../backends/index.js";
@@ -272,6 +272,8 @@ async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promi
     void m.process.exited.then(async (how) => {
       if (stopping || m !== managed) return;
       await m.drift.stop();
+      // A master killed outright can leave its worker behind; let it finish its requests.
+      signalStrays(m.configPath, "SIGUSR1");
       while (!stopping) {
         const delay = Math.min(30_000, 250 * 2 ** Math.min(++restarts, 7));
         log.error({ how, restartInMs: delay }, "HAProxy exited; restarting it");
@@ -293,6 +295,32 @@ async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promi
     stop: async () => {
       stopping = true;
       await managed.stop();
+      if (signalStrays(managed.configPath, "SIGTERM") > 0) {
+        await new Promise((r) => setTimeout(r, 2000));
+        signalStrays(managed.configPath, "SIGKILL");
+      }
     },
   };
+}
+
+/** Signals every HAProxy process still running with this config file; returns how many. */
+function signalStrays(configPath: string, signal: NodeJS.Signals): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    const f = argv.indexOf("-f");
+    if (!basename(argv[0] ?? "").startsWith("haproxy") || f < 0 || argv[f + 1] !== configPath) continue;
+    try {
+      process.kill(Number(pid), signal);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDockerHosts, type DockerHost } from "../harness/docker.js";
 import { freePort, waitFor } from "../harness/ports.js";
 import { requireTool } from "../harness/tools.js";
+import { MasterCli } from "../../src/haproxy/master.js";
 import { Registry } from "../../src/registry/registry.js";
 import type { StackInfo } from "../../src/stack/state.js";
 
@@ -182,16 +183,22 @@ describe("hecd up --demo 3", () => {
   });
 
   it("HAProxy killed outright is restarted by hecd up and serves again", async () => {
-    const masterPid = Number(
-      (await execFileP("pgrep", ["-f", `haproxy -W -S ${stateDir}`])).stdout.trim().split("\n")[0],
+    const master = new MasterCli(info.haproxy.masterSocket);
+    const before = (await master.showProc()).master.pid;
+    process.kill(before, "SIGKILL");
+    const after = await waitFor(
+      "a new HAProxy master",
+      async () => {
+        const pid = (await master.showProc()).master.pid;
+        return pid !== before ? pid : undefined;
+      },
+      30_000,
+      100,
     );
-    expect(masterPid).toBeGreaterThan(0);
-    process.kill(masterPid, "SIGKILL");
-    await waitFor("HAProxy back", async () => ((await get(url)).length > 0 ? true : undefined), 30_000, 100);
-    const newPid = Number(
-      (await execFileP("pgrep", ["-f", `haproxy -W -S ${stateDir}`])).stdout.trim().split("\n")[0],
-    );
-    expect(newPid).not.toBe(masterPid);
+    expect(after).not.toBe(before);
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) seen.add(await get(url));
+    expect(seen.size).toBe(3);
   }, 60_000);
 
   it("SIGTERM stops everything it started", async () => {
