@@ -67,6 +67,16 @@ describe("hecd template", () => {
     expect(hecd("template", file("nil.tmpl", '{{.}}|{{printf "%v" .}}')).stdout).toBe("<no value>|<nil>");
   });
 
+  it("a usage error (unknown option, missing FILE) exits 2 like bad input, nothing on stdout", () => {
+    const unknown = hecd("template", "--bogus", "x");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+    const missing = hecd("template");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'FILE'");
+  });
+
   it("prints Go's parse error named after the file's base name, nothing on stdout, exit 1", () => {
     const t = file("broken.cfg.tmpl", "ok\n{{if}}");
     const r = hecd("template", t);

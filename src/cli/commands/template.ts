@@ -23,7 +23,7 @@ Example:
 
 Exit status: 0 rendered (output on stdout); 1 template parse or execution
 error (Go's message on stderr, nothing on stdout); 2 unreadable or invalid
-input file.
+input file, or a usage error.
 `;
 
 export function registerTemplate(program: Command): void {
@@ -34,6 +34,8 @@ export function registerTemplate(program: Command): void {
     .option("--kv <KV.json>", "JSON object of key -> value loaded into the key/value store")
     .option("--data <DATA.json>", "JSON document passed as the dot (default: nil)")
     .addHelpText("after", HELP)
+    // Usage errors share exit status 2 with bad input files, as the help promises.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action((file: string, opts: { kv?: string; data?: string }) => {
       let out: string;
       try {
