@@ -1,5 +1,6 @@
 import type { CheckOptions, RuntimeApi, RuntimeCommand } from "./runtime.js";
 import { commands, HaproxyCommandError } from "./runtime.js";
+import type { ServerState } from "./parse.js";
 import { describeAction, planBackend, type Action } from "./plan.js";
 import { normalizeServers, silentLogger, type Logger, type RejectedServer } from "./servers.js";
 
@@ -29,6 +30,11 @@ export interface ApplyOptions {
    * so a long drain never delays the next change.
    */
   drains?: DrainTracker;
+  /**
+   * The backend's live servers as the caller already knows them; read with
+   * `show servers state` when absent.
+   */
+  live?: readonly ServerState[];
 }
 
 /** Drains running in the background, by HAProxy server name. */
@@ -213,7 +219,7 @@ export async function applyBackends(
   const drains = opts.drains;
   // A server wanted again while it drains is re-added once its drain has finished.
   if (drains) await drains.waitFor(servers.map((e) => e.name));
-  const live = await runtime.showServersState(backend);
+  const live = opts.live ?? (await runtime.showServersState(backend));
   const inProgress = drains?.names() ?? new Set<string>();
   const actions = planBackend(live, servers).filter((a) => a.kind !== "remove" || !inProgress.has(a.name));
   const report: ApplyReport = {

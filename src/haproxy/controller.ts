@@ -4,7 +4,8 @@ import { readConfigIfExists, writeConfigAtomic } from "./config-file.js";
 import type { MasterCli, ReloadResult } from "./master.js";
 import { seamlessReload } from "./reload.js";
 import type { RuntimeApi } from "./runtime.js";
-import { normalizeServers, silentLogger, type Logger } from "./servers.js";
+import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerState } from "./parse.js";
+import { normalizeServers, silentLogger, type Logger, type ServerEntry } from "./servers.js";
 
 export interface ControllerOptions {
   runtime: RuntimeApi;
@@ -38,6 +39,12 @@ export class HaproxyController {
   private writes: Promise<void> = Promise.resolve();
   /** The text the queued writes will leave on disk, until the last of them lands. */
   private pendingText: string | undefined;
+  /**
+   * The servers live in HAProxy (ready, checks on) after the last apply that had no failure;
+   * lets a watcher-driven sync skip `show servers state`. Drift repair and reloads always
+   * read the real view.
+   */
+  private known: ServerEntry[] | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     this.config = o.config;
@@ -76,7 +83,7 @@ export class HaproxyController {
    * up by an fsync.
    */
   sync(desired: ReadonlyMap<string, string>): Promise<SyncReport> {
-    return this.serialized(() => this.syncNow(desired, { queueFileWrite: true }));
+    return this.serialized(() => this.syncNow(desired, { queueFileWrite: true, trustKnown: true }));
   }
 
   /**
@@ -94,6 +101,24 @@ export class HaproxyController {
     const run = this.chain.then(fn);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** `known` as `show servers state` would list it, minus servers whose drain still runs. */
+  private liveView(known: readonly ServerEntry[]): ServerState[] {
+    const draining = this.drains.names();
+    return known
+      .filter((e) => !draining.has(e.name))
+      .map((e, i) => ({
+        backend: this.config.backend,
+        backendId: 0,
+        name: e.name,
+        id: i + 1,
+        addr: e.address.ip,
+        port: e.address.port,
+        opState: 2,
+        adminState: 0,
+        checkState: CHECK_CONFIGURED | CHECK_ENABLED,
+      }));
   }
 
   private queueWrite(text: string): void {
@@ -119,19 +144,25 @@ export class HaproxyController {
    */
   async syncNow(
     desired: ReadonlyMap<string, string>,
-    opts: { queueFileWrite?: boolean } = {},
+    opts: { queueFileWrite?: boolean; trustKnown?: boolean } = {},
   ): Promise<SyncReport> {
     const { servers } = normalizeServers(desired, silentLogger);
+    const known = opts.trustKnown === true ? this.known : undefined;
+    this.known = undefined;
     const text = renderConfig(this.config, servers);
     const old = this.pendingText ?? readConfigIfExists(this.o.configPath);
     const bin = this.o.haproxyBin ?? "haproxy";
     const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
-    const apply = (): Promise<ApplyReport> =>
-      applyBackends(this.o.runtime, this.config.backend, desired, {
+    const apply = async (live?: readonly ServerState[]): Promise<ApplyReport> => {
+      const report = await applyBackends(this.o.runtime, this.config.backend, desired, {
         check: this.config.check,
         drain,
         drains: this.drains,
+        live,
       });
+      if (report.failed.length === 0) this.known = servers;
+      return report;
+    };
 
     if (old === undefined || configSkeleton(old) !== configSkeleton(text)) {
       await this.writes;
@@ -150,7 +181,7 @@ export class HaproxyController {
     }
     // Only server lines differ: the runtime API first (the fast path), then the file. The
     // skeleton already passed haproxy -c and server lines come from validated entries.
-    const report = await apply();
+    const report = await apply(known && this.liveView(known));
     if (old !== text) {
       this.queueWrite(text);
       if (opts.queueFileWrite !== true) await this.writes;

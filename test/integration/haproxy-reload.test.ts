@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HaproxyController } from "../../src/haproxy/controller.js";
+import { RuntimeApi } from "../../src/haproxy/runtime.js";
 import { startDriftRepair } from "../../src/haproxy/drift.js";
 import { seamlessReload } from "../../src/haproxy/reload.js";
 import { defaultConfigOptions, renderConfig } from "../../src/haproxy/config.js";
@@ -274,6 +275,53 @@ describe("controller: config file follows the live set; reload only when needed"
     } finally {
       await drift.stop();
     }
+  });
+  it("a watcher-driven sync trusts its last clean apply (no show servers state); drift repair reads the real view", async () => {
+    let shows = 0;
+    class CountingRuntime extends RuntimeApi {
+      override showServersState(backend?: string) {
+        shows++;
+        return super.showServersState(backend);
+      }
+    }
+    const runtime = new CountingRuntime(hx.runtime.socketPath);
+    const own = new HaproxyController({
+      runtime,
+      master: hx.master,
+      configPath: hx.configPath,
+      config: hx.options,
+      log,
+      drainTimeoutMs: 5000,
+      haproxyBin: hx.bin,
+    });
+    await own.sync(c2c3());
+    expect(shows).toBe(1);
+    const withC1 = new Map([...c2c3(), ["c1", backends[0]!.address]]);
+    const r = await own.sync(withC1);
+    expect(r.apply.added).toEqual(["c1"]);
+    expect(shows).toBe(1);
+    expect(await namesServed(hx.port, 9)).toEqual(new Set(["c1", "c2", "c3"]));
+    expect((await own.sync(c2c3())).apply.draining).toEqual(["c1"]);
+    await own.drained();
+    expect(shows).toBe(1);
+    await hx.runtime.setServerState("app", "c2", "maint");
+    const drift = startDriftRepair({
+      controller: own,
+      runtime,
+      backend: "app",
+      desired: () => Promise.resolve(c2c3()),
+      intervalMs: 60_000,
+      log,
+    });
+    try {
+      expect((await drift.checkNow()).drift).toEqual(["set c2 ready (was maint)"]);
+    } finally {
+      await drift.stop();
+    }
+    expect((await hx.runtime.showServersState("app")).map((x) => [x.name, x.adminState])).toEqual([
+      ["c2", 0],
+      ["c3", 0],
+    ]);
   });
 });
 
