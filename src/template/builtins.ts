@@ -19,6 +19,7 @@ import {
   type BasicKind,
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
+import { compareGoStrings } from "./gosort.js";
 import { backingOf, ensureSpare, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
 import { sprint, sprintf, sprintln } from "./fmt.js";
 import {
@@ -413,22 +414,6 @@ function gt(a: GoValue, b: GoValue): boolean {
 
 function ge(a: GoValue, b: GoValue): boolean {
   return !lt(a, b);
-}
-
-/** Go's string order: bytewise UTF-8, i.e. code point order. */
-export function compareGoStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 // ---------------------------------------------------------------------------

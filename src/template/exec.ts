@@ -8,15 +8,8 @@
 // texts ("in type interface {}"), so it travels as a flag next to dot and
 // variables, not in the values.
 
-import {
-  IfaceArg,
-  type BuiltinFunc,
-  SLICE_FUNC,
-  compareGoStrings,
-  isFuncValue,
-  isTrue,
-  truth,
-} from "./builtins.js";
+import { IfaceArg, type BuiltinFunc, SLICE_FUNC, isFuncValue, isTrue, truth } from "./builtins.js";
+import { compareGoStrings } from "./gosort.js";
 import {
   GoComplex,
   assignable,

@@ -2,6 +2,7 @@
 // Go value model (see value.ts). fmt.ts drives it with the format-string parser.
 import { formatFloat, formatFloatV, type FloatFormat } from "./fmt-float.js";
 import { isPrint } from "./fmt-isprint.js";
+import { compareGoStrings } from "./gosort.js";
 import {
   canBackquote,
   quote,
@@ -64,22 +65,6 @@ function byteOf(v: GoValue): number {
     return typeof v.value === "bigint" ? Number(BigInt.asUintN(8, v.value)) : v.value & 0xff;
   if (typeof v === "number") return v & 0xff;
   return 0;
-}
-
-/** Map keys in Go's order: byte-wise on UTF-8, i.e. by code point. */
-function compareGoStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 // Stable stand-ins for Go addresses of maps, slices, pointers and funcs (Go prints real addresses).

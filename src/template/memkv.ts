@@ -1,23 +1,8 @@
 // confd's in-memory key/value store (kelseyhightower/memkv v0.1.1 semantics),
 // the data behind get/gets/getv/getvs/ls/lsdir/exists.
 import { clean, dir as pathDir, base as pathBase, match } from "./gopath.js";
+import { compareGoStrings } from "./gosort.js";
 import { KVPair, tagSlice, type GoSlice } from "./value.js";
-
-/** Go's string order (bytewise UTF-8, which is code point order). */
-export function compareGoStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (astral code points) sort above every BMP char in UTF-8.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
 
 const SURROGATE = /[\ud800-\udfff]/;
 

@@ -6,7 +6,8 @@ import { confdFuncs } from "./confd-funcs.js";
 import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
 import { base as pathBase, join as pathJoin } from "./gopath.js";
 import { atoi, formatFloatF } from "./gostrconv.js";
-import { compareGoStrings, MemKV } from "./memkv.js";
+import { compareGoStrings } from "./gosort.js";
+import { MemKV } from "./memkv.js";
 import { Template } from "./template.js";
 import type { GoValue } from "./value.js";
 
