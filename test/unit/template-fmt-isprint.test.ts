@@ -1,12 +1,8 @@
 // The IsPrint table in fmt-isprint.ts must be exactly Go's: regenerate it with the Go
 // toolchain the oracle uses and compare.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isPrint, PRINT_RANGES_ENCODED } from "../../src/template/fmt-isprint.js";
-import { requireTool } from "../harness/tools.js";
+import { runGoProgram } from "../harness/go.js";
 
 const GENERATOR = `package main
 
@@ -42,19 +38,8 @@ func main() {
 
 describe("isPrint", () => {
   it("matches Go's strconv.IsPrint table", () => {
-    const go = requireTool("go", "apt-get install golang-go");
-    const dir = mkdtempSync(join(tmpdir(), "hecd-isprint-"));
-    try {
-      writeFileSync(join(dir, "main.go"), GENERATOR);
-      const out = execFileSync(go, ["run", "main.go"], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...process.env, GO111MODULE: "off" },
-      });
-      expect(out).toBe(PRINT_RANGES_ENCODED);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const out = runGoProgram(GENERATOR);
+    expect(out).toBe(PRINT_RANGES_ENCODED);
   });
   it("classifies ASCII and a few known code points", () => {
     expect(isPrint(0x20)).toBe(true);
