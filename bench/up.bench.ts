@@ -30,6 +30,7 @@ import { startDockerHosts, ensureTestImage, type DockerHost } from "../test/harn
 import { startEtcd, type EtcdServer } from "../test/harness/etcd.js";
 import { freePort } from "../test/harness/ports.js";
 import { requireTool } from "../test/harness/tools.js";
+import { percentile as nearestRank } from "./confd-lib.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURE = join(REPO, "bench/fixtures/seed");
@@ -77,10 +78,10 @@ const now = (): number => performance.now();
 
 /** Nearest-rank percentile: the smallest sample with at least p% of samples at or below it. */
 function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return NaN;
-  const s = [...samples].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * s.length);
-  return s[Math.min(s.length, Math.max(1, rank)) - 1]!;
+  return nearestRank(
+    [...samples].sort((x, y) => x - y),
+    p,
+  );
 }
 
 function fmtMs(ms: number): string {
@@ -780,7 +781,6 @@ async function main(): Promise<void> {
   try {
     const [host] = await startDockerHosts(1);
     cleanups.push(() => host!.stop());
-    if (process.env.BENCH_UP_PIN_BRIDGE_MAC !== "0") pinBridgeMac(host!);
     const image = await ensureTestImage(host!.docker);
     for (const m of MODES as ("hecd" | "seed")[]) results[m] = await runMode(m, host!, image, cleanups);
   } finally {
@@ -804,13 +804,6 @@ async function main(): Promise<void> {
  * gateway MAC lose their replies to docker-proxy until ARP re-probes (5-7 s, seen as request
  * timeouts during scale events). dockerd gives its own bridge a fixed MAC; do the same here.
  */
-function pinBridgeMac(host: DockerHost): void {
-  const slot = Number(/(\d+)$/.exec(host.bridge)?.[1] ?? "0") % 256;
-  const mac = `02:68:65:63:${slot.toString(16).padStart(2, "0")}:01`;
-  const r = spawnSync("ip", ["link", "set", "dev", host.bridge, "address", mac], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`cannot set the MAC of bridge ${host.bridge}: ${r.stderr}`);
-}
-
 function haproxyVersion(): string {
   const r = spawnSync("haproxy", ["-v"], { encoding: "utf8" });
   return (r.stdout.split("\n")[0] ?? "").replace(/ - https.*$/, "").trim();
