@@ -33,6 +33,14 @@ export class MemKV {
   private readonly pairs = new Map<string, KVPair>();
   private sorted: string[] | null = null;
 
+  /** A store of distinct keys (callers clean them first) with their values. */
+  static fromArrays(keys: readonly string[], values: readonly string[]): MemKV {
+    const kv = new MemKV();
+    const pairs = kv.pairs;
+    for (let i = 0; i < keys.length; i++) pairs.set(keys[i]!, new KVPair(keys[i]!, values[i]!));
+    return kv;
+  }
+
   /** Stores value under key exactly as given (callers clean keys first, as confd does). */
   set(key: string, value: string): void {
     if (!this.pairs.has(key)) this.sorted = null;

@@ -99,8 +99,19 @@ export function storeFromJSON(node: JSONNode, store = new MemKV()): MemKV {
 
 const KV_HINT = 'expected an object of key -> value, e.g. {"/app/servers/web1": "10.0.0.1:8080"}';
 
-// A key that path.Join("/", key) leaves unchanged: rooted, no empty, "." or ".." element.
-const CLEAN_ROOTED = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+/** Whether path.Join("/", key) leaves key unchanged: rooted, no empty, "." or ".." element. */
+function isCleanRooted(k: string): boolean {
+  return (
+    k.length > 1 &&
+    k.charCodeAt(0) === 47 &&
+    k.charCodeAt(k.length - 1) !== 47 &&
+    !k.includes("//") &&
+    !k.includes("/./") &&
+    !k.includes("/../") &&
+    !k.endsWith("/.") &&
+    !k.endsWith("/..")
+  );
+}
 
 /**
  * The common case, a flat object of clean keys to strings, through the native
@@ -116,11 +127,16 @@ function fastFlatKV(text: string): MemKV | null {
     return null;
   }
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return null;
-  const entries = Object.entries(obj as Record<string, unknown>);
-  for (const [k, v] of entries) if (typeof v !== "string" || !CLEAN_ROOTED.test(k)) return null;
-  const store = new MemKV();
-  for (const [k, v] of entries) store.set(k, v as string);
-  return store;
+  const rec = obj as Record<string, unknown>;
+  const keys = Object.keys(rec);
+  const values: string[] = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = rec[k];
+    if (typeof v !== "string" || !isCleanRooted(k)) return null;
+    values[i] = v;
+  }
+  return MemKV.fromArrays(keys, values);
 }
 
 export function loadKVFile(file: string): MemKV {

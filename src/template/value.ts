@@ -29,8 +29,8 @@ export type GoValue =
 export abstract class GoStruct {
   abstract readonly goType: string;
   abstract readonly fieldNames: readonly string[];
-  /** True for a pointer to the struct (`&{...}` in %v). */
-  readonly pointer: boolean = false;
+  /** True for a pointer to the struct (`&{...}` in %v); false unless a subclass says so. */
+  declare readonly pointer: boolean;
   field(name: string): GoValue {
     return (this as unknown as Record<string, GoValue>)[name];
   }
@@ -43,10 +43,13 @@ export abstract class GoStruct {
   }
 }
 
+Object.defineProperty(GoStruct.prototype, "pointer", { value: false });
+
 /** memkv.KVPair, what confd's get/gets return. */
 export class KVPair extends GoStruct {
-  readonly goType = "memkv.KVPair";
-  readonly fieldNames = KV_FIELDS;
+  // On the prototype: a store holds thousands of pairs, each only its two fields.
+  declare readonly goType: string;
+  declare readonly fieldNames: readonly string[];
   constructor(
     public Key: string,
     public Value: string,
@@ -54,7 +57,10 @@ export class KVPair extends GoStruct {
     super();
   }
 }
-const KV_FIELDS = ["Key", "Value"] as const;
+Object.defineProperties(KVPair.prototype, {
+  goType: { value: "memkv.KVPair" },
+  fieldNames: { value: Object.freeze(["Key", "Value"]) },
+});
 
 /** A Go number of a type other than int/float64 (uint16, int64, uint8, float32 ...). */
 export class GoNumber {

@@ -1,0 +1,95 @@
+// The installed executable, dist/cli/hecd.cjs (what package.json's "bin" names and
+// `npx hecd` runs): the bundled template path and the hand-over to the ES module
+// entry for every other command. Needs `npm run build` (npm test runs it first).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderFile } from "../../src/template/render.js";
+import { VERSION } from "../../src/version.js";
+
+const repo = resolve(import.meta.dirname, "../..");
+const BIN = join(repo, "dist/cli/hecd.cjs");
+const dir = mkdtempSync(join(tmpdir(), "hecd-bin-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function newestSource(d: string): number {
+  let newest = 0;
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = join(d, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+beforeAll(() => {
+  let built: number;
+  try {
+    built = statSync(BIN).mtimeMs;
+  } catch {
+    throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
+  }
+  if (built < newestSource(join(repo, "src")))
+    throw new Error(`${BIN} is older than src/: run \`npm run build\` first (npm test does)`);
+});
+
+function hecd(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(BIN, args, { cwd: dir, encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("dist/cli/hecd.cjs", () => {
+  it("renders a template exactly as the library does", () => {
+    const kv: Record<string, string> = { "/app/name": "demo" };
+    for (let i = 0; i < 50; i++) kv[`/app/servers/web-${i}`] = `10.0.0.${i}:${8000 + i}`;
+    const kvFile = file("kv.json", JSON.stringify(kv));
+    const t = file(
+      "haproxy.cfg.tmpl",
+      '{{range gets "/app/servers/*"}}{{$p := split .Value ":"}}' +
+        '{{printf "server %s %s:%s check" (base .Key) (index $p 0) (index $p 1)}}\n{{end}}{{getv "/app/name"}}\n',
+    );
+    const r = hecd("template", t, "--kv", kvFile);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(renderFile(t, { kvFile }));
+    expect(r.stdout).toContain("server web-7 10.0.0.7:8007 check\n");
+  });
+
+  it("keeps the template command's exit statuses: 1 for Go's errors, 2 for bad input", () => {
+    const broken = hecd("template", file("broken.tmpl", "{{if}}"));
+    expect(broken).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: "template: broken.tmpl:1: missing value for if\n",
+    });
+    const missing = hecd("template", join(dir, "nope.tmpl"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file");
+    expect(hecd("template").code).toBe(2);
+  });
+
+  it("teaches with --help on the template command", () => {
+    const r = hecd("template", "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: hecd template [options] <FILE>");
+    expect(r.stdout).toContain("--kv <KV.json>");
+  });
+
+  it("hands every other command to the full program", () => {
+    expect(hecd("--version").stdout.trim()).toBe(VERSION);
+    const help = hecd("--help");
+    expect(help.code).toBe(0);
+    for (const cmd of ["up", "template", "confd", "agent", "run", "stop", "scale", "ps"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
+    const bad = hecd("no-such-command");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("unknown command 'no-such-command'");
+  });
+});
