@@ -28,6 +28,29 @@ import {
 
 export type ConfdFuncMap = Record<string, GoFunc>;
 
+/** The functions of the map without side effects or outside state (no DNS, clock, files). */
+export const PURE_CONFD_FUNCS: ReadonlySet<string> = new Set([
+  "atoi",
+  "base",
+  "base64Decode",
+  "base64Encode",
+  "contains",
+  "dir",
+  "exists",
+  "get",
+  "gets",
+  "getvs",
+  "json",
+  "jsonArray",
+  "ls",
+  "lsdir",
+  "parseBool",
+  "split",
+  "toLower",
+  "toUpper",
+  "trimSuffix",
+]);
+
 export interface ConfdFuncOptions {
   /** Environment lookup for getenv (default: process.env). */
   getenv?: (name: string) => string | undefined;

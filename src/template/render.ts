@@ -2,7 +2,7 @@
 // template named after its file, confd's functions over a KV store, the dot
 // from optional JSON data.
 import { readFileSync } from "node:fs";
-import { confdFuncs } from "./confd-funcs.js";
+import { confdFuncs, PURE_CONFD_FUNCS } from "./confd-funcs.js";
 import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
 import { base as pathBase, join as pathJoin } from "./gopath.js";
 import { atoi, formatFloatF } from "./gostrconv.js";
@@ -33,7 +33,9 @@ export function renderTemplate(opts: RenderOptions): string {
   const funcs = confdFuncs(opts.store ?? new MemKV(), {
     getenv: (k) => (env !== undefined && Object.hasOwn(env, k) ? env[k] : process.env[k]),
   });
-  return Template.parse(opts.name, opts.text, funcs).execute(opts.data ?? null);
+  return Template.parse(opts.name, opts.text, funcs)
+    .withFastPath(PURE_CONFD_FUNCS)
+    .execute(opts.data ?? null);
 }
 
 function readText(file: string, what: string): string {

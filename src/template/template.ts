@@ -2,6 +2,7 @@
 // and Execute, rendering into a string.
 
 import { BUILTINS } from "./builtins.js";
+import { compileTree, type CompiledTemplate } from "./compile.js";
 import { TemplateError } from "./errors.js";
 import { execute, type ExecContext, type ResolvedFunc, type TemplateEntry } from "./exec.js";
 import type { Tree } from "./node.js";
@@ -23,6 +24,8 @@ export class Template implements ExecContext {
 
   private readonly entries = new Map<string, TemplateEntry>();
   private readonly resolved = new Map<string, ResolvedFunc>();
+  private pure: ReadonlySet<string> | null = null;
+  private fast: CompiledTemplate | null | undefined;
 
   private constructor(
     readonly name: string,
@@ -66,9 +69,26 @@ export class Template implements ExecContext {
     return this.entries.get(name);
   }
 
+  /**
+   * Lets execute() try a compiled fast path first (see compile.ts). `pure` names
+   * the functions of the map that have no side effects: when the fast path gives
+   * up, the interpreter renders from scratch and may call them again.
+   */
+  withFastPath(pure: ReadonlySet<string>): this {
+    this.pure = pure;
+    this.fast = undefined;
+    return this;
+  }
+
   /** Go's Execute(w, data) into a string; on error throws TemplateError with Go's message and no partial output. */
   execute(data: GoValue = null): string {
-    return execute(this.lookup(this.name) ?? { name: this.name, tree: null }, this, data);
+    const entry = this.lookup(this.name) ?? { name: this.name, tree: null };
+    if (this.pure !== null && entry.tree !== null) {
+      if (this.fast === undefined) this.fast = compileTree(entry.tree, this, this.pure);
+      const out = this.fast?.(data);
+      if (out !== undefined) return out;
+    }
+    return execute(entry, this, data);
   }
 
   /** Go's ExecuteTemplate: runs the associated template called `name`. */

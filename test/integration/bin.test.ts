@@ -2,7 +2,7 @@
 // `npx hecd` runs): the bundled template path and the hand-over to the ES module
 // entry for every other command. Needs `npm run build` (npm test runs it first).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,9 +34,24 @@ beforeAll(() => {
     throw new Error(`${BIN} is older than src/: run \`npm run build\` first (npm test does)`);
 });
 
-function hecd(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(BIN, args, { cwd: dir, encoding: "utf8", timeout: 30_000 });
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync(bin, args, {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function hecd(...args: string[]): Run {
+  return run(BIN, args);
 }
 
 function file(name: string, content: string): string {
@@ -60,6 +75,28 @@ describe("dist/cli/hecd.cjs", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(renderFile(t, { kvFile }));
     expect(r.stdout).toContain("server web-7 10.0.0.7:8007 check\n");
+  });
+
+  it("runs the template command from the code cache the build made, and without it", () => {
+    const t = file("cache.tmpl", '{{range gets "/a/*"}}{{base .Key}}={{.Value}};{{end}}');
+    const kvFile = file("cache.json", JSON.stringify({ "/a/x": "1", "/a/y": "2" }));
+    const used = run(BIN, ["template", t, "--kv", kvFile], { HECD_DEBUG_CODE_CACHE: "1" });
+    expect(used.stdout).toBe("x=1;y=2;");
+    expect(used.stderr).toMatch(/code cache .*template-bin\.cjs\.cache: used\n/);
+    // A copy with a damaged cache, and one without: same output, only slower.
+    for (const cache of ["damaged", "none"]) {
+      const copy = join(dir, `bin-${cache}`);
+      mkdirSync(copy);
+      for (const f of ["hecd.cjs", "template-bin.cjs"])
+        copyFileSync(join(repo, "dist/cli", f), join(copy, f));
+      if (cache === "damaged") writeFileSync(join(copy, "template-bin.cjs.cache"), "not a code cache");
+      const r = run(process.execPath, [join(copy, "hecd.cjs"), "template", t, "--kv", kvFile], {
+        HECD_DEBUG_CODE_CACHE: "1",
+      });
+      expect(r.stdout).toBe("x=1;y=2;");
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(cache === "damaged" ? ": rejected" : ": missing");
+    }
   });
 
   it("keeps the template command's exit statuses: 1 for Go's errors, 2 for bad input", () => {
