@@ -12,4 +12,4 @@ if ! docker version >/dev/null 2>&1; then
   docker version >/dev/null 2>&1 || { echo "demo: dockerd did not start; see /var/log/hecd-dockerd.log" >&2; exit 1; }
 fi
 if [ $# -eq 0 ]; then set -- --demo 3; fi
-exec node dist/cli/hecd.cjs up "$@"
+exec bin/hecd up "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The installed `hecd` executable. `hecd template` is a short-lived process, so it
+// What the `hecd` executable (bin/hecd) runs. `hecd template` is a short-lived process, so it
 // runs from one bundled file compiled with a V8 code cache made at build time
 // (what Node 22's module.enableCompileCache does); a missing or stale cache only
 // costs speed. Every other command loads the ES module entry.
@@ -7,6 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { join } from "node:path";
 import { Script } from "node:vm";
+
+// Put back what bin/hecd set aside for the template command (see there).
+const extraCerts = process.env.HECD_NODE_EXTRA_CA_CERTS;
+if (extraCerts !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = extraCerts;
+  delete process.env.HECD_NODE_EXTRA_CA_CERTS;
+}
 
 function runTemplateBundle(): void {
   const file = join(__dirname, "template-bin.cjs");

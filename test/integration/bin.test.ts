@@ -1,8 +1,18 @@
-// The installed executable, dist/cli/hecd.cjs (what package.json's "bin" names and
-// `npx hecd` runs): the bundled template path and the hand-over to the ES module
-// entry for every other command. Needs `npm run build` (npm test runs it first).
+// The installed executable, bin/hecd (what package.json's "bin" names and `npx hecd`
+// runs) and the dist/cli/hecd.cjs it starts: the bundled template path, its code
+// cache, and the hand-over to the ES module entry for every other command.
+// Needs `npm run build` (npm test runs it first).
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +20,8 @@ import { renderFile } from "../../src/template/render.js";
 import { VERSION } from "../../src/version.js";
 
 const repo = resolve(import.meta.dirname, "../..");
-const BIN = join(repo, "dist/cli/hecd.cjs");
+const BIN = join(repo, "bin/hecd");
+const CJS = join(repo, "dist/cli/hecd.cjs");
 const dir = mkdtempSync(join(tmpdir(), "hecd-bin-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -26,12 +37,12 @@ function newestSource(d: string): number {
 beforeAll(() => {
   let built: number;
   try {
-    built = statSync(BIN).mtimeMs;
+    built = statSync(CJS).mtimeMs;
   } catch {
-    throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
+    throw new Error(`${CJS} is missing: run \`npm run build\` first (npm test does)`);
   }
   if (built < newestSource(join(repo, "src")))
-    throw new Error(`${BIN} is older than src/: run \`npm run build\` first (npm test does)`);
+    throw new Error(`${CJS} is older than src/: run \`npm run build\` first (npm test does)`);
 });
 
 interface Run {
@@ -60,7 +71,7 @@ function file(name: string, content: string): string {
   return p;
 }
 
-describe("dist/cli/hecd.cjs", () => {
+describe("bin/hecd and dist/cli/hecd.cjs", () => {
   it("renders a template exactly as the library does", () => {
     const kv: Record<string, string> = { "/app/name": "demo" };
     for (let i = 0; i < 50; i++) kv[`/app/servers/web-${i}`] = `10.0.0.${i}:${8000 + i}`;
@@ -97,6 +108,23 @@ describe("dist/cli/hecd.cjs", () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(cache === "damaged" ? ": rejected" : ": missing");
     }
+  });
+
+  it("spares the template command the NODE_EXTRA_CA_CERTS bundle, yet templates still see the variable", () => {
+    // node warns at start-up when it cannot load the bundle: the warning shows whether it tried.
+    const env = { NODE_EXTRA_CA_CERTS: join(dir, "no-such-bundle.pem") };
+    const t = file("env.tmpl", '{{getenv "NODE_EXTRA_CA_CERTS"}}|{{getenv "HECD_NODE_EXTRA_CA_CERTS"}}');
+    const r = run(BIN, ["template", t], env);
+    expect(r).toEqual({ code: 0, stdout: `${env.NODE_EXTRA_CA_CERTS}|`, stderr: "" });
+    const other = run(BIN, ["--version"], env);
+    expect(other.stdout.trim()).toBe(VERSION);
+    expect(other.stderr).toContain("no-such-bundle.pem");
+  });
+
+  it("works through a symlink, as npm installs it", () => {
+    const link = join(dir, "hecd-link");
+    symlinkSync(BIN, link);
+    expect(run(link, ["--version"]).stdout.trim()).toBe(VERSION);
   });
 
   it("keeps the template command's exit statuses: 1 for Go's errors, 2 for bad input", () => {
