@@ -4,7 +4,7 @@ import type { Backend, Revision, Snapshot } from "../backends/types.js";
 import type { WaitSpec } from "./config.js";
 import { runCycle, type CycleDeps, type CycleOptions, type CycleReport } from "./cycle.js";
 import { quiesce, sleep } from "./quiesce.js";
-import type { TemplateResource } from "./resource.js";
+import type { ResourcesResult, TemplateResource } from "./resource.js";
 import { diffSnapshots, unionPrefixes, type KeyChanges } from "./store.js";
 
 export type Mode =
@@ -17,6 +17,8 @@ export interface LoopDeps extends CycleDeps {
   onCycle?: (report: CycleReport) => void;
   /** -onetime: told why the run failed, for a plain last line on stderr. */
   onFailure?: (reasons: string[]) => void;
+  /** -interval: reads conf.d again before every poll after the first, as confd does. */
+  reloadResources?: () => ResourcesResult;
 }
 
 const RETRY_MIN_MS = 1000;
@@ -47,14 +49,30 @@ function summarize(log: Logger, report: CycleReport, ms: number, readMs: number)
 
 /** Returns the process exit status: 0, or 1 when -onetime had a failing resource. */
 export async function runLoop(
-  resources: readonly TemplateResource[],
+  initial: readonly TemplateResource[],
   mode: Mode,
   opts: CycleOptions,
   deps: LoopDeps,
 ): Promise<number> {
   const { backend, log, signal } = deps;
-  const prefixes = unionPrefixes(resources);
+  let resources = initial;
+  let prefixes = unionPrefixes(resources);
   let previous: Snapshot | undefined;
+
+  const reload = (): void => {
+    const r = deps.reloadResources?.();
+    if (r === undefined) return;
+    if (!r.ok) {
+      // confd exits here; a running hecd confd keeps the resources it has.
+      log.error(`${r.error}; keeping the ${resources.length} template resource(s) read before`);
+      return;
+    }
+    const names = (rs: readonly TemplateResource[]) => rs.map((x) => x.file).join("\n");
+    if (names(r.resources) !== names(resources))
+      log.info({ resources: r.resources.map((x) => x.file) }, "template resources changed");
+    resources = r.resources;
+    prefixes = unionPrefixes(resources);
+  };
 
   const cycle = async (): Promise<{ report: CycleReport; snapshot: Snapshot }> => {
     const started = performance.now();
@@ -95,7 +113,8 @@ export async function runLoop(
   }
 
   if (mode.kind === "interval") {
-    while (!signal.aborted) {
+    for (let first = true; !signal.aborted; first = false) {
+      if (!first) reload();
       try {
         await cycle();
       } catch (e) {

@@ -121,6 +121,7 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
         euid: process.geteuid?.() ?? 0,
         egid: process.getegid?.() ?? 0,
         out: io.stdout,
+        reloadResources: () => loadResources(config.confdir, config.prefix, systemAccounts()),
         ...(io.onCycle ? { onCycle: io.onCycle } : {}),
         onFailure: (reasons) => {
           for (const r of reasons) io.stderr(`hecd confd: ${r}\n`);

@@ -63,6 +63,28 @@ describe("file backend", () => {
     expect((await run).code).toBe(0);
   });
 
+  it("-interval picks up a template resource added to conf.d while it runs", async () => {
+    const d = confdir("/app");
+    const f = join(d, "kv.yaml");
+    writeFileSync(f, "app:\n  servers:\n    web1: 10.0.0.1:80\n  name: demo\n");
+    const ac = new AbortController();
+    const run = confdInProcess(["-interval", "1", "-backend", "file", "-file", f, "-confdir", d], {
+      signal: ac.signal,
+    });
+    try {
+      await eventually("first", () => read(join(d, "out/app.cfg")) === "web1=10.0.0.1:80\ncount:1\n");
+      writeFileSync(join(d, "templates", "name.tmpl"), 'name={{getv "/name"}}\n');
+      writeFileSync(
+        join(d, "conf.d", "name.toml"),
+        `[template]\nsrc = "name.tmpl"\ndest = "${d}/out/name.cfg"\nkeys = ["/name"]\nprefix = "/app"\n`,
+      );
+      await eventually("new resource rendered", () => read(join(d, "out/name.cfg")) === "name=demo\n", 5000);
+    } finally {
+      ac.abort();
+    }
+    expect((await run).code).toBe(0);
+  });
+
   it("fails clearly on a missing file", async () => {
     const d = confdir("/app");
     const r = await confdProcess([

@@ -170,6 +170,39 @@ describe("processor modes", () => {
     await done;
   });
 
+  it("-interval reads conf.d again before every poll; a broken set is logged and the old one kept", async () => {
+    const t = setup();
+    t.backend.put("/app/servers/a", "1");
+    t.backend.put("/app/other/x", "9");
+    const second: TemplateResource = { ...t.r, file: "second.toml", dest: `${t.r.dest}2`, keys: ["/other"] };
+    const errors: string[] = [];
+    let next: ReturnType<NonNullable<LoopDeps["reloadResources"]>> = { ok: true, resources: [t.r, second] };
+    let reloads = 0;
+    const deps: LoopDeps = {
+      ...t.deps,
+      log: pino({ level: "error" }, { write: (line: string) => errors.push(line) }),
+      reloadResources: () => {
+        reloads++;
+        return next;
+      },
+    };
+    const done = runLoop([t.r], { kind: "interval", seconds: 1 }, opts, deps);
+    await until("first poll", () => t.reports.length === 1);
+    expect(reloads).toBe(0);
+    await until("second poll renders the new resource", () => t.reports.length === 2, 3000);
+    expect(readFileSync(second.dest, "utf8")).toBe("/other/x=9\n");
+    next = { ok: false, error: "conf.d/broken.toml: invalid TOML" };
+    t.backend.put("/app/servers/a", "2");
+    await until("third poll", () => t.reports.length === 3, 3000);
+    expect(t.read()).toBe("/servers/a=2\n");
+    expect(t.reports[2]!.outcomes.map((o) => o.resource.file)).toEqual(["r.toml", "second.toml"]);
+    expect(errors.join("")).toContain(
+      "conf.d/broken.toml: invalid TOML; keeping the 2 template resource(s) read before",
+    );
+    t.ac.abort();
+    expect(await done).toBe(0);
+  });
+
   it("-interval polls", async () => {
     const t = setup();
     t.backend.put("/app/servers/a", "1");
