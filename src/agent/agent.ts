@@ -8,7 +8,9 @@ import { dockerClient, resolveDockerEndpoint, type DockerConnectOptions } from "
 import {
   addressHost,
   DEFAULT_PREFIX,
+  DRAINING_PREFIX,
   hostKey,
+  keyBase,
   normalizePrefix,
   SERVICES_PREFIX,
   validateHost,
@@ -231,11 +233,13 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       "docker ps",
     );
     const infos = await mapLimit(running, INSPECT_CONCURRENCY, (c) => inspect(c.Id));
+    const draining = new Set((await registry.entries(DRAINING_PREFIX)).map((e) => keyBase(e.key)));
     const desired = new Map<string, Registration>();
     for (const info of infos) {
       if (!info) continue;
       const d = decide(info, cfg);
-      if (d.kind === "register") desired.set(d.id, d);
+      if (d.kind === "register" && draining.has(d.id)) logSkip(d.id, d.name, "draining (hecd stop)");
+      else if (d.kind === "register") desired.set(d.id, d);
       else if (d.eligible) logSkip(d.id, d.name, d.reason);
     }
     const inspectedMs = performance.now() - t0;

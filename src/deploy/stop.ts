@@ -1,7 +1,7 @@
 // `hecd stop` and the scale-down path: deregister first, let the load balancer drain
 // the server, then stop and remove the container.
 import type { LayoutConfig } from "../agent/container.js";
-import { keyBase } from "../registry/keys.js";
+import { drainingKey, keyBase } from "../registry/keys.js";
 import type { Registry } from "../registry/registry.js";
 import type { DeployHost } from "./hosts.js";
 import { listManaged, registrationOf, type Placed } from "./inventory.js";
@@ -58,19 +58,27 @@ async function stopOne(p: Placed, opts: StopOptions): Promise<Stopped> {
   let key: string | undefined;
   if (p.running) {
     const reg = await registrationOf(p, opts.layout);
-    if ("key" in reg) {
-      key = reg.key;
-      await opts.registry.deregister(reg.key, reg.address);
-      if (opts.drainer)
-        await opts.drainer.drain(keyBase(reg.key), reg.address, opts.drainTimeoutMs ?? 30_000);
-      else await new Promise((r) => setTimeout(r, opts.graceMs ?? 2_000));
-    }
+    // Marked before the key goes, so an agent's resync during the drain does not put it back.
+    const marker = drainingKey(p.info.Id);
     try {
-      await container.stop({ t: opts.stopTimeoutS ?? 10 });
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 304) {
-        throw new Error(`cannot stop ${p.name} on ${p.host.name}: ${(e as Error).message}`);
+      if ("key" in reg) {
+        key = reg.key;
+        await opts.registry.publish(marker, p.name);
+        await opts.registry.deregister(reg.key, reg.address);
+        if (opts.drainer)
+          await opts.drainer.drain(keyBase(reg.key), reg.address, opts.drainTimeoutMs ?? 30_000);
+        else await new Promise((r) => setTimeout(r, opts.graceMs ?? 2_000));
       }
+      try {
+        await container.stop({ t: opts.stopTimeoutS ?? 10 });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 304) {
+          throw new Error(`cannot stop ${p.name} on ${p.host.name}: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      // A marker left behind by a failure expires with this process's lease.
+      if (key !== undefined) await opts.registry.deregister(marker).catch(() => false);
     }
   }
   if (!opts.keep) {

@@ -6,6 +6,12 @@ export const DEFAULT_PREFIX = "/app/servers";
 export const SERVICES_PREFIX = "/services";
 /** Host records: `/hecd/hosts/<host>` = JSON {@link HostRecord}. */
 export const HOSTS_PREFIX = "/hecd/hosts";
+/**
+ * Containers `hecd stop` (or a scale-down) has deregistered and is draining:
+ * `/hecd/draining/<container-id>` = container name, under the stopper's lease.
+ * Agents do not register them again while the key exists.
+ */
+export const DRAINING_PREFIX = "/hecd/draining";
 
 /** What an agent publishes about its Docker host under {@link hostKey}. */
 export interface HostRecord {
@@ -65,6 +71,11 @@ export function serviceKey(service: string, name: string): string {
 /** `/hecd/hosts/<host>`. */
 export function hostKey(host: string): string {
   return `${HOSTS_PREFIX}/${validateSegment("host name", host)}`;
+}
+
+/** `/hecd/draining/<container-id>`. */
+export function drainingKey(containerId: string): string {
+  return `${DRAINING_PREFIX}/${validateSegment("container id", containerId)}`;
 }
 
 /** Last element of a key (what confd's `base` gives). */

@@ -68,6 +68,51 @@ describe("hecd run / stop / scale / ps across two Docker hosts", () => {
     expect((await listManaged(hosts, { service: "web" })).map((p) => p.name)).not.toContain(victim!.name);
   });
 
+  it("an agent's resync while a stopped container drains does not register it again", async () => {
+    const host = dockerHosts[0]!;
+    const agent = await startAgent({
+      docker: { host: host.endpoint },
+      etcd: { endpoints: [etcd.endpoint] },
+      hostIp: host.ip,
+      hostName: host.name,
+      ttlSeconds: 5,
+      resyncIntervalMs: 0,
+    });
+    try {
+      const [l] = await runContainers({
+        image,
+        service: "draining",
+        replicas: 1,
+        hosts: [hosts[0]!],
+        registry,
+        layout,
+      });
+      const key = `/app/servers/${l!.name}`;
+      await agent.resync();
+      expect((await registry.list("/app/servers")).get(key)).toBe(l!.address);
+      const seenDuringDrain: (string | undefined)[] = [];
+      await stopPlaced(await findByName(hosts, [l!.name]), {
+        hosts,
+        registry,
+        layout,
+        drainer: {
+          drain: async () => {
+            // The container still runs here: a resync must leave it out.
+            await agent.resync();
+            seenDuringDrain.push((await registry.list("/app/servers")).get(key));
+            expect((await registry.list("/hecd/draining")).size).toBe(1);
+          },
+        },
+      });
+      expect(seenDuringDrain).toEqual([undefined]);
+      expect((await registry.list("/hecd/draining")).size).toBe(0);
+      await agent.resync();
+      expect((await registry.list("/app/servers")).has(key)).toBe(false);
+    } finally {
+      await agent.stop({ revoke: true });
+    }
+  });
+
   it("scale goes up by copying a replica and down newest-first", async () => {
     const up = await scaleService("web", 8, { hosts, registry, layout, graceMs: 50 });
     expect(up.before).toBe(5);

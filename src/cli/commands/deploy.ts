@@ -128,7 +128,8 @@ export function registerDeploy(program: Command): void {
       .command("stop")
       .summary("deregister, drain, then stop and remove containers")
       .description(
-        "Deregister containers, let the load balancer drain them, then stop and remove them.\n\n" +
+        "Deregister containers, let the load balancer drain them, then stop and remove them.\n" +
+          "While one drains, /hecd/draining/<id> in etcd tells the agents not to register it again.\n\n" +
           "Examples: hecd stop web-1a2b3c   |   hecd stop --service web",
       )
       .argument("[names...]", "container names or id prefixes")
