@@ -46,9 +46,19 @@ export interface AgentOptions {
 export interface AgentStatus {
   hostName: string;
   hostIp: string | undefined;
+  /** Containers registered right now. */
   registered: number;
   resyncs: number;
   lastResyncMs: number;
+  /** Docker events acted on since start. */
+  events: number;
+  /** Keys written / deleted since start. */
+  registrations: number;
+  deregistrations: number;
+  /** Event or resync handlers that failed (each is followed by a resync). */
+  failures: number;
+  /** Whether Docker's event stream is connected. */
+  dockerUp: boolean;
 }
 
 export interface AgentHandle {
@@ -64,6 +74,21 @@ export interface AgentHandle {
    */
   stop(opts?: { revoke?: boolean }): Promise<void>;
 }
+
+/** The Docker event actions the agent acts on (see onEvent). */
+const HANDLED_ACTIONS = new Set([
+  "start",
+  "unpause",
+  "restart",
+  "rename",
+  "update",
+  "kill",
+  "die",
+  "stop",
+  "pause",
+  "destroy",
+  "oom",
+]);
 
 const TERMINATING_SIGNALS = new Set([
   "",
@@ -125,6 +150,8 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   let stopped = false;
   let resyncs = 0;
   let lastResyncMs = 0;
+  const counts = { events: 0, registrations: 0, deregistrations: 0, failures: 0 };
+  let dockerUp = false;
   let needResync = false;
   let lastHostRecord = "";
 
@@ -136,6 +163,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       try {
         await fn();
       } catch (e) {
+        counts.failures++;
         needResync = true;
         log.error({ err: (e as Error).message, what }, "failed; a resync will follow");
         scheduleRetry();
@@ -185,6 +213,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     const wrote = await registry.register(reg.key, reg.address);
     byId.set(reg.id, reg);
     skipped.delete(reg.id);
+    if (wrote) counts.registrations++;
     if (wrote) log.info({ key: reg.key, address: reg.address, container: reg.name }, "registered");
   };
 
@@ -192,7 +221,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     const prev = byId.get(id);
     if (!prev) return;
     byId.delete(id);
-    await registry.deregister(prev.key, prev.address);
+    if (await registry.deregister(prev.key, prev.address)) counts.deregistrations++;
     log.info({ key: prev.key, container: prev.name, why }, "deregistered");
   };
 
@@ -257,6 +286,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       byId.set(reg.id, reg);
       skipped.delete(reg.id);
     }
+    counts.registrations += written.length;
     for (const key of written) log.info({ key, address: registry.ownedKeys().get(key) }, "registered");
     const writtenMs = performance.now() - t0;
     // Delete this host's keys that no longer match: under our lease, or leased (an earlier agent's
@@ -274,6 +304,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
       if (!ours || wantedKeys.has(e.key)) continue;
       if (await registry.deregister(e.key, e.value)) {
         stale++;
+        counts.deregistrations++;
         log.info({ key: e.key, value: e.value }, "deleted stale key of this host");
       }
     }
@@ -296,6 +327,11 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
   };
 
   const onEvent = (ev: ContainerEvent) => {
+    if (
+      HANDLED_ACTIONS.has(ev.action) &&
+      (ev.action !== "kill" || TERMINATING_SIGNALS.has(ev.attributes.signal ?? ""))
+    )
+      counts.events++;
     switch (ev.action) {
       case "start":
       case "unpause":
@@ -337,6 +373,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     {
       onEvent,
       onConnected: (first) => {
+        dockerUp = true;
         if (dockerDownLogged) log.info("docker reachable again");
         dockerDownLogged = false;
         if (!first) log.info("docker event stream reconnected");
@@ -344,6 +381,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
         if (first) initialResync = p;
       },
       onDown: (downMs) => {
+        dockerUp = false;
         // The keys stay: a hung or restarting dockerd does not stop containers from serving
         // (docker-proxy and the shims keep running), and the resync on reconnect removes the
         // ones that did die. The load balancer's health checks cover the gap.
@@ -379,7 +417,7 @@ export async function startAgent(opts: AgentOptions): Promise<AgentHandle> {
     hostName,
     hostIp,
     registry,
-    status: () => ({ hostName, hostIp, registered: byId.size, resyncs, lastResyncMs }),
+    status: () => ({ hostName, hostIp, registered: byId.size, resyncs, lastResyncMs, ...counts, dockerUp }),
     resync: () => requestResync("requested"),
     stop: async (o = {}) => {
       if (stopped) return;

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { parseListenAddress } from "../metrics/server.js";
 import { tomlErrorMessage } from "./toml-error.js";
 import { parseGoDuration } from "./duration.js";
 import type { FlagValues } from "./flags.js";
@@ -287,6 +288,13 @@ export function checkFlagValues(flags: FlagValues): string | undefined {
   if (flags.wait !== undefined) {
     const w = parseWait(flags.wait);
     if ("error" in w) return w.error;
+  }
+  if (flags.metrics !== undefined) {
+    try {
+      parseListenAddress("-metrics", flags.metrics);
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
   return undefined;
 }

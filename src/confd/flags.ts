@@ -24,6 +24,7 @@ export interface FlagValues {
   files?: string[];
   filter?: string;
   wait?: string;
+  metrics?: string;
   version?: boolean;
   help?: boolean;
 }
@@ -151,6 +152,12 @@ export const FLAG_SPECS: Record<string, FlagSpec> = {
     kind: "string",
     arg: "min[:max]",
     usage: "hecd: quiescence, e.g. 50ms:500ms; render once a burst of changes settles",
+  },
+  metrics: {
+    key: "metrics",
+    kind: "string",
+    arg: "host:port",
+    usage: "hecd: serve Prometheus metrics on http://host:port/metrics (a bare port: 127.0.0.1)",
   },
   version: { key: "version", kind: "bool", usage: "print version and exit" },
   help: { key: "help", kind: "bool", usage: "show this help" },

@@ -13,8 +13,10 @@ export type Mode =
 export interface LoopDeps extends CycleDeps {
   backend: Backend;
   signal: AbortSignal;
-  /** Called after every cycle (tests and benchmarks count renders and reloads). */
-  onCycle?: (report: CycleReport) => void;
+  /** Called after every cycle with its duration (tests, benchmarks and metrics count renders and reloads). */
+  onCycle?: (report: CycleReport, ms: number) => void;
+  /** Called when a cycle could not read the backend (it is retried). */
+  onReadError?: (message: string) => void;
   /** -onetime: told why the run failed, for a plain last line on stderr. */
   onFailure?: (reasons: string[]) => void;
   /** -interval: reads conf.d again before every poll after the first, as confd does. */
@@ -80,9 +82,9 @@ export async function runLoop(
     try {
       snapshot = await backend.getValues(prefixes);
     } catch (e) {
-      throw new Error(`cannot read keys from the ${backend.name} backend: ${(e as Error).message}`, {
-        cause: e,
-      });
+      const msg = `cannot read keys from the ${backend.name} backend: ${(e as Error).message}`;
+      deps.onReadError?.(msg);
+      throw new Error(msg, { cause: e });
     }
     const readMs = performance.now() - started;
     const changes = diffSnapshots(previous?.values, snapshot.values);
@@ -90,8 +92,9 @@ export async function runLoop(
     else log.debug({ keys: snapshot.values.size, revision: String(snapshot.revision) }, "read snapshot");
     const report = await runCycle(resources, snapshot.values, opts, deps, previous ? changes : undefined);
     previous = snapshot;
-    summarize(log, report, performance.now() - started, readMs);
-    deps.onCycle?.(report);
+    const ms = performance.now() - started;
+    summarize(log, report, ms, readMs);
+    deps.onCycle?.(report, ms);
     return { report, snapshot };
   };
 

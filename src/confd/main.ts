@@ -2,6 +2,8 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { BackendConfig } from "../backends/index.js";
 import type { Backend } from "../backends/types.js";
+import { createConfdMetrics, type ConfdMetrics } from "../metrics/confd.js";
+import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { VERSION } from "../version.js";
 import { systemAccounts } from "./accounts.js";
 import { shellRunner } from "./command.js";
@@ -22,6 +24,8 @@ export interface ConfdIO {
   logStream?: DestinationStream;
   createBackend: (config: BackendConfig) => Promise<Backend>;
   onCycle?: (report: CycleReport) => void;
+  /** Called with the metrics URL once -metrics serves. */
+  onMetrics?: (url: string) => void;
 }
 
 export function backendConfig(c: ConfdConfig, env: NodeJS.ProcessEnv): BackendConfig {
@@ -106,6 +110,23 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
         : { kind: "watch" }
       : { kind: "interval", seconds: config.intervalSec };
   const signal = io.signal ?? new AbortController().signal;
+  let metricsServer: MetricsServer | undefined;
+  let metrics: ConfdMetrics | undefined;
+  if (flags.metrics !== undefined) {
+    const registry = newMetricsRegistry();
+    metrics = createConfdMetrics(registry);
+    try {
+      metricsServer = await startMetricsServer("-metrics", flags.metrics, registry);
+    } catch (e) {
+      await backend.close().catch(() => {});
+      log.error((e as Error).message);
+      io.stderr(`hecd confd: ${(e as Error).message}\n`);
+      return 1;
+    }
+    log.info({ url: metricsServer.url }, "serving metrics");
+    io.onMetrics?.(metricsServer.url);
+  }
+  const onCycle = io.onCycle;
   try {
     return await runLoop(
       resources.resources,
@@ -122,7 +143,11 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
         egid: process.getegid?.() ?? 0,
         out: io.stdout,
         reloadResources: () => loadResources(config.confdir, config.prefix, systemAccounts()),
-        ...(io.onCycle ? { onCycle: io.onCycle } : {}),
+        onCycle: (report, ms) => {
+          metrics?.cycle(report, ms);
+          onCycle?.(report);
+        },
+        onReadError: () => metrics?.error(),
         onFailure: (reasons) => {
           for (const r of reasons) io.stderr(`hecd confd: ${r}\n`);
           io.stderr("hecd confd: failed; the dest files of failed resources were left as they were\n");
@@ -130,6 +155,7 @@ export async function runConfd(argv: readonly string[], io: ConfdIO): Promise<nu
       },
     );
   } finally {
+    await metricsServer?.close();
     await backend.close().catch(() => {});
   }
 }

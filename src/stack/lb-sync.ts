@@ -10,6 +10,8 @@ export interface LbSyncOptions {
   prefix: string;
   apply: (desired: ReadonlyMap<string, string>) => Promise<SyncReport>;
   logger: Logger;
+  /** Told about every apply and how long it took (metrics). */
+  onApply?: (report: SyncReport, ms: number) => void;
 }
 
 export interface LbSync {
@@ -51,6 +53,7 @@ export function startLbSync(o: LbSyncOptions): LbSync {
   const apply = async (why: string): Promise<void> => {
     const t0 = performance.now();
     const report = await o.apply(current);
+    o.onApply?.(report, performance.now() - t0);
     const a = report.apply;
     const changed =
       a.added.length + a.readdressed.length + a.removed.length + a.draining.length + a.repaired.length;

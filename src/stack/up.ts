@@ -15,6 +15,9 @@ import { listManaged } from "../deploy/inventory.js";
 import { dockerClient, resolveDockerEndpoint } from "../docker/connect.js";
 import { startManagedHaproxy, type ManagedHaproxy, type ManagedHaproxyOptions } from "../haproxy/managed.js";
 import { ensureDemoImage } from "../images/demo.js";
+import { registerAgentMetrics } from "../metrics/agent.js";
+import { createLbMetrics } from "../metrics/lb.js";
+import { newMetricsRegistry, parseListenAddress, startMetricsServer } from "../metrics/server.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
 import { SupervisedChild } from "./child.js";
 import { startLbSync, serversBelow, type LbSync } from "./lb-sync.js";
@@ -39,6 +42,8 @@ export interface UpOptions {
   demo?: number;
   /** Health-check settings for HAProxy servers. */
   check?: { interMs: number; fall: number; rise: number };
+  /** Serve Prometheus metrics on this host:port. */
+  metrics?: string;
   logger: Logger;
 }
 
@@ -50,6 +55,8 @@ export interface Stack {
   passwordCreated: boolean;
   passwordFile: string;
   demo: Launched[];
+  /** Where Prometheus metrics are served, when asked for. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -58,6 +65,7 @@ export const DEMO_SERVICE = "web";
 export async function startStack(o: UpOptions): Promise<Stack> {
   const log = o.logger;
   checkUpOptions(o);
+  if (o.metrics !== undefined) parseListenAddress("--metrics", o.metrics);
   const paths = statePaths(o.stateDir);
   const prefix = normalizePrefix(o.prefix ?? DEFAULT_PREFIX);
   const endpoint = resolveDockerEndpoint({ host: o.dockerHost });
@@ -121,11 +129,19 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       );
     });
     cleanups.push(() => haproxy.stop());
+    const metricsRegistry = o.metrics !== undefined ? newMetricsRegistry() : undefined;
+    const lbMetrics = metricsRegistry
+      ? createLbMetrics(metricsRegistry, {
+          desiredServers: () => syncRef.current?.desired().size ?? 0,
+          haproxyRestarts: () => haproxy.restarts(),
+        })
+      : undefined;
     const sync = startLbSync({
       backend,
       prefix,
       apply: (desired) => haproxy.current().sync(desired),
       logger: log,
+      ...(lbMetrics ? { onApply: (report, ms) => lbMetrics.applied(report, ms) } : {}),
     });
     syncRef.current = sync;
     cleanups.push(() => sync.stop());
@@ -143,6 +159,14 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       logger: log.child({ component: "agent" }),
     });
     cleanups.push(() => agent.stop({ revoke: true }));
+
+    let metricsUrl: string | undefined;
+    if (metricsRegistry !== undefined && o.metrics !== undefined) {
+      registerAgentMetrics(metricsRegistry, () => agent.status());
+      const server = await startMetricsServer("--metrics", o.metrics, metricsRegistry);
+      cleanups.push(() => server.close());
+      metricsUrl = server.url;
+    }
 
     const config = managed.options;
     const bindHost = config.bindAddress === "*" ? "127.0.0.1" : config.bindAddress;
@@ -186,6 +210,7 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       passwordCreated: managed.stats.passwordCreated,
       passwordFile: managed.stats.passwordPath,
       demo,
+      ...(metricsUrl ? { metricsUrl } : {}),
       stop: stopAll,
     };
   } catch (e) {
@@ -260,6 +285,8 @@ async function removeService(hosts: readonly DeployHost[], service: string, log:
 
 interface SupervisedHaproxy {
   current(): ManagedHaproxy;
+  /** Times HAProxy was started again after exiting on its own. */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -268,6 +295,7 @@ async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promi
   let managed = await startManagedHaproxy(opts);
   let stopping = false;
   let restarts = 0;
+  let restarted = 0;
   const watch = (m: ManagedHaproxy): void => {
     void m.process.exited.then(async (how) => {
       if (stopping || m !== managed) return;
@@ -281,6 +309,7 @@ async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promi
         if (stopping) return;
         try {
           managed = await startManagedHaproxy({ ...opts, initial: await opts.desired() });
+          restarted++;
           watch(managed);
           return;
         } catch (e) {
@@ -292,6 +321,7 @@ async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promi
   watch(managed);
   return {
     current: () => managed,
+    restarts: () => restarted,
     stop: async () => {
       stopping = true;
       await managed.stop();

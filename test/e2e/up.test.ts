@@ -33,6 +33,7 @@ describe("hecd up --demo 3", () => {
   let up: ChildProcess;
   let output = "";
   let port: number;
+  let metricsPort: number;
   let url: string;
   let info: StackInfo;
   let common: string[];
@@ -43,6 +44,7 @@ describe("hecd up --demo 3", () => {
     [host] = await startDockerHosts(1);
     stateDir = mkdtempSync(join(tmpdir(), "hecd-up-"));
     port = await freePort();
+    metricsPort = await freePort();
     common = ["--state-dir", stateDir];
     up = spawn(
       process.execPath,
@@ -63,6 +65,8 @@ describe("hecd up --demo 3", () => {
         "5",
         "--log-level",
         "warn",
+        "--metrics",
+        `127.0.0.1:${metricsPort}`,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -117,6 +121,15 @@ describe("hecd up --demo 3", () => {
       headers: { authorization: `Basic ${Buffer.from(`admin:${pw}`).toString("base64")}` },
     });
     expect(ok.status).toBe(200);
+  });
+
+  it("serves its metrics: the agent's registrations and the servers HAProxy balances across", async () => {
+    expect(output).toContain(`metrics:      http://127.0.0.1:${metricsPort}/metrics`);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^hecd_agent_registered_containers 3$/m);
+    expect(text).toMatch(/^hecd_lb_desired_servers 3$/m);
+    expect(text).toMatch(/^hecd_lb_applies_total [1-9]/m);
+    expect(text).toMatch(/^hecd_haproxy_restarts_total 0$/m);
   });
 
   it("ps finds the stack through --state-dir alone", async () => {
@@ -199,6 +212,8 @@ describe("hecd up --demo 3", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) seen.add(await get(url));
     expect(seen.size).toBe(3);
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^hecd_haproxy_restarts_total 1$/m);
   }, 60_000);
 
   it("SIGTERM stops everything it started", async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgentTestEnv, type AgentTestEnv } from "../harness/agent-env.js";
 import { httpAnswer, publishedPort, runDemoContainer, type DockerHost } from "../harness/docker.js";
 import type { EtcdServer } from "../harness/etcd.js";
-import { waitFor } from "../harness/ports.js";
+import { freePort, waitFor } from "../harness/ports.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const run = `c${process.pid}`;
@@ -140,6 +140,39 @@ describe("hecd agent (process, two Docker hosts)", () => {
     a2.child.kill("SIGTERM");
     expect((await a2.exited).code).toBe(0);
     expect(a2.output()).toMatch(/"msg":"agent stopped"/);
+  });
+
+  it("serves Prometheus metrics with --metrics", async () => {
+    const h = hosts[0]!;
+    const port = await freePort();
+    const a = hecd(agentArgs(h, ["--metrics", `127.0.0.1:${port}`]));
+    const name = `${run}-metrics`;
+    const id = await runDemoContainer(h.docker, name);
+    await waitForKey(`/app/${run}/${name}`, a);
+    const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await waitFor(
+      "metrics",
+      async () => {
+        const t = await scrape();
+        return /^hecd_agent_registered_containers 1$/m.test(t) ? t : undefined;
+      },
+      5000,
+      50,
+    );
+    expect(text).toMatch(/^hecd_agent_docker_up 1$/m);
+    expect(text).toMatch(/^hecd_agent_registrations_total [1-9]/m);
+    expect(text).toMatch(/^hecd_agent_resyncs_total [1-9]/m);
+    expect(text).toMatch(/^process_resident_memory_bytes /m);
+    await h.docker.getContainer(id).remove({ force: true });
+    await waitFor(
+      "deregistered",
+      async () => /^hecd_agent_deregistrations_total [1-9]/m.test(await scrape()),
+      5000,
+      50,
+    );
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+    await expectCleanStop(a);
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 
   it("connects to Docker over TCP with TLS client certificates", async () => {

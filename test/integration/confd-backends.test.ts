@@ -85,6 +85,36 @@ describe("file backend", () => {
     expect((await run).code).toBe(0);
   });
 
+  it("serves Prometheus metrics with -metrics: cycles, outcomes per resource, renders", async () => {
+    const d = confdir("/app");
+    const f = join(d, "kv.yaml");
+    writeFileSync(f, "app:\n  servers:\n    web1: 10.0.0.1:80\n");
+    const port = await freePort();
+    const ac = new AbortController();
+    const run = confdInProcess(
+      ["-watch", "-backend", "file", "-file", f, "-confdir", d, "-metrics", `127.0.0.1:${port}`],
+      { signal: ac.signal },
+    );
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    try {
+      await eventually("first", () => read(join(d, "out/app.cfg")) === "web1=10.0.0.1:80\ncount:1\n");
+      writeFileSync(f, "app:\n  servers:\n    web2: 10.0.0.2:80\n");
+      await eventually("edit seen", () => read(join(d, "out/app.cfg")) === "web2=10.0.0.2:80\ncount:1\n");
+      let text = "";
+      await eventually("two cycles counted", async () =>
+        /^hecd_confd_cycles_total 2$/m.test((text = await scrape())),
+      );
+      expect(text).toMatch(/^hecd_confd_resource_outcomes_total\{resource="app.toml",status="updated"\} 2$/m);
+      expect(text).toMatch(/^hecd_confd_renders_total 2$/m);
+      expect(text).toMatch(/^hecd_confd_cycle_duration_seconds_count 2$/m);
+      expect(text).toMatch(/^hecd_confd_last_success_timestamp_seconds \d/m);
+    } finally {
+      ac.abort();
+    }
+    expect((await run).code).toBe(0);
+    await expect(scrape()).rejects.toThrow();
+  });
+
   it("fails clearly on a missing file", async () => {
     const d = confdir("/app");
     const r = await confdProcess([

@@ -1,7 +1,9 @@
 import { isIP } from "node:net";
 import { Command, Option } from "commander";
 import { pino } from "pino";
-import { startAgent, type AgentHandle, type AgentOptions } from "../../agent/agent.js";
+import { startAgent, type AgentHandle, type AgentOptions, type AgentStatus } from "../../agent/agent.js";
+import { registerAgentMetrics } from "../../metrics/agent.js";
+import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../../metrics/server.js";
 import { UnreachableError } from "../../registry/errors.js";
 import { DEFAULT_PREFIX } from "../../registry/keys.js";
 import { resolveEndpoints } from "../../registry/etcd-client.js";
@@ -26,6 +28,7 @@ interface AgentCliOptions extends EtcdCliOptions {
   port: string;
   ttl: number;
   resyncInterval: number;
+  metrics?: string;
   logLevel: string;
 }
 
@@ -69,6 +72,10 @@ export function registerAgent(program: Command): void {
       wholeNumber("--resync-interval", 0),
       60,
     )
+    .option(
+      "--metrics <host:port>",
+      "serve Prometheus metrics on http://host:port/metrics (a bare port: 127.0.0.1)",
+    )
     .addOption(logLevelOption())
     .action(action("agent", runAgent));
 }
@@ -105,23 +112,46 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
   };
   // etcd or Docker not up yet (e.g. at boot): keep trying; configuration errors end at once.
   let agent: AgentHandle | undefined;
+  let metrics: MetricsServer | undefined;
+  if (o.metrics !== undefined) {
+    const registry = newMetricsRegistry();
+    const idle: AgentStatus = {
+      hostName: "",
+      hostIp: undefined,
+      registered: 0,
+      resyncs: 0,
+      lastResyncMs: 0,
+      events: 0,
+      registrations: 0,
+      deregistrations: 0,
+      failures: 0,
+      dockerUp: false,
+    };
+    registerAgentMetrics(registry, () => agent?.status() ?? idle);
+    metrics = await startMetricsServer("--metrics", o.metrics, registry);
+    log.info({ url: metrics.url }, "serving metrics");
+  }
   let stopSignal: string | undefined;
   void stopRequested.then((sig) => (stopSignal = sig));
-  for (let delay = 500; !agent; delay = Math.min(10_000, delay * 2)) {
-    try {
-      agent = await startAgent(options);
-    } catch (e) {
-      if (!(e instanceof UnreachableError)) throw e;
-      log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
-      await Promise.race([new Promise((r) => setTimeout(r, delay)), stopRequested]);
-      if (stopSignal) {
-        log.info({ signal: stopSignal }, "stopped before the agent could start");
-        return;
+  try {
+    for (let delay = 500; !agent; delay = Math.min(10_000, delay * 2)) {
+      try {
+        agent = await startAgent(options);
+      } catch (e) {
+        if (!(e instanceof UnreachableError)) throw e;
+        log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
+        await Promise.race([new Promise((r) => setTimeout(r, delay)), stopRequested]);
+        if (stopSignal) {
+          log.info({ signal: stopSignal }, "stopped before the agent could start");
+          return;
+        }
       }
     }
+    log.info({ host: agent.hostName, hostIp: agent.hostIp, etcd: endpoints }, "agent running");
+    const sig = await stopRequested;
+    log.info({ signal: sig }, "stopping");
+    await agent.stop();
+  } finally {
+    await metrics?.close();
   }
-  log.info({ host: agent.hostName, hostIp: agent.hostIp, etcd: endpoints }, "agent running");
-  const sig = await stopRequested;
-  log.info({ signal: sig }, "stopping");
-  await agent.stop();
 }

@@ -15,6 +15,7 @@ interface UpCli {
   prefix?: string;
   ttl: number;
   demo?: number | true;
+  metrics?: string;
   logLevel: string;
 }
 
@@ -47,6 +48,10 @@ export function registerUp(program: Command): void {
         `also run the demo web service (service "${DEMO_SERVICE}", default 3 replicas)`,
       ).argParser(wholeNumber("--demo", 1)),
     )
+    .option(
+      "--metrics <host:port>",
+      "serve Prometheus metrics on http://host:port/metrics (a bare port: 127.0.0.1)",
+    )
     .addOption(logLevelOption())
     .action(
       action("up", async (o: UpCli) => {
@@ -61,6 +66,7 @@ export function registerUp(program: Command): void {
           prefix: o.prefix,
           ttlSeconds: o.ttl,
           demo: o.demo === true ? 3 : o.demo,
+          ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
           logger: log,
         });
         let stopping = false;
@@ -88,6 +94,7 @@ export function registerUp(program: Command): void {
             ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
             : `  stats password: stored in ${stack.passwordFile}`,
           `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
+          ...(stack.metricsUrl ? [`  metrics:      ${stack.metricsUrl}`] : []),
           `  state dir:    ${o.stateDir}`,
         ];
         if (stack.demo.length > 0) {
