@@ -19,7 +19,7 @@ import {
   kindOf,
   zeroValue,
 } from "./convert.js";
-import { TemplateError } from "./errors.js";
+import { StackExhaustedError, TemplateError } from "./errors.js";
 import { sprint, sprintf } from "./fmt.js";
 import type {
   ActionNode,
@@ -76,7 +76,8 @@ type Flow = typeof NORMAL | typeof BREAK | typeof CONTINUE;
 class ExecAbort extends Error {}
 
 function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack/i.test(e.message);
+  // No regular expression here: compiling one this close to the stack limit overflows too.
+  return e instanceof RangeError && e.message.includes("call stack");
 }
 
 /** One template invocation on the call chain (for the depth-limit error). */
@@ -807,7 +808,8 @@ export function execute(tmpl: TemplateEntry, ctx: ExecContext, data: GoValue): s
     else s.walk(dot, tree.root);
   } catch (e) {
     if (e instanceof ExecAbort) throw new TemplateError(e.message);
-    if (isStackOverflow(e) && s.frames.length > 0) throw new TemplateError(depthError(s.frames, s.firstAt));
+    if (isStackOverflow(e) && s.frames.length > 0)
+      throw new StackExhaustedError(depthError(s.frames, s.firstAt));
     throw e;
   }
   return s.output();

@@ -2,7 +2,9 @@
 // template named after its file, confd's functions over a KV store, the dot
 // from optional JSON data.
 import { readFileSync } from "node:fs";
+import { isPlainData, renderOnBigStack } from "./big-stack.js";
 import { confdFuncs, PURE_CONFD_FUNCS } from "./confd-funcs.js";
+import { StackExhaustedError, TemplateError } from "./errors.js";
 import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
 import { base as pathBase, join as pathJoin } from "./gopath.js";
 import { atoi, formatFloatF } from "./gostrconv.js";
@@ -25,17 +27,33 @@ export interface RenderOptions {
   data?: GoValue;
   /** Variables that override process.env for getenv. */
   env?: Record<string, string>;
+  /** Retry a recursion too deep for this thread's stack on a big-stack thread (default true). */
+  bigStack?: boolean;
 }
 
 /** Parses and executes; throws TemplateError with Go's message. */
 export function renderTemplate(opts: RenderOptions): string {
   const env = opts.env;
-  const funcs = confdFuncs(opts.store ?? new MemKV(), {
+  const store = opts.store ?? new MemKV();
+  const funcs = confdFuncs(store, {
     getenv: (k) => (env !== undefined && Object.hasOwn(env, k) ? env[k] : process.env[k]),
   });
-  return Template.parse(opts.name, opts.text, funcs)
-    .withFastPath(PURE_CONFD_FUNCS)
-    .execute(opts.data ?? null);
+  const data = opts.data ?? null;
+  try {
+    return Template.parse(opts.name, opts.text, funcs).withFastPath(PURE_CONFD_FUNCS).execute(data);
+  } catch (e) {
+    if (!(e instanceof StackExhaustedError) || opts.bigStack === false || !isPlainData(data)) throw e;
+    const r = renderOnBigStack({
+      name: opts.name,
+      text: opts.text,
+      pairs: store.keys().map((k) => [k, store.getv(k)]),
+      data,
+      ...(env ? { env } : {}),
+    });
+    if ("out" in r) return r.out;
+    if ("templateError" in r) throw new TemplateError(r.templateError);
+    throw new TemplateError(`${e.message} (rendering again with a bigger stack failed: ${r.error})`);
+  }
 }
 
 function readText(file: string, what: string): string {

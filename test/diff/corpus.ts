@@ -943,4 +943,19 @@ group("unicode", {}, [
   '{{toUpper "\u{10597}"}} {{toLower "\u{10570}"}} {{toUpper "ⱟ"}}',
 ]);
 
+// Recursion deeper than JavaScript's default stack: rendered again on a big-stack thread.
+const R = '{{define "r"}}{{if gt . 0}}{{template "r" (sub . 1)}}{{else}}bottom{{end}}{{end}}';
+group("depth", { kv: TREE_KV }, [
+  `${R}{{template "r" 5000}} done`,
+  `${R}{{template "r" 99999}} done`,
+  `${R}{{template "r" 100001}} done`,
+  '{{define "loop"}}{{template "loop" .}}{{end}}{{template "loop" 1}}',
+  '{{define "a"}}x{{template "b" .}}{{end}}{{define "b"}}{{template "a" .}}{{end}}{{template "a" 1}}',
+  '{{define "r"}}{{if gt . 0}}{{template "r" (sub . 1)}}{{else}}{{getv "/app/name" "none"}}{{end}}{{end}}{{template "r" 3000}}',
+  [
+    `${R}{{template "r" 2500}} {{.name}} {{index .path 1}} {{getenv "HOME"}}`,
+    { data: { name: "deep", path: [1, 2.5] } },
+  ],
+]);
+
 export const CORPUS: readonly DiffCase[] = all;

@@ -127,6 +127,14 @@ describe("bin/hecd and dist/cli/hecd.cjs", () => {
     expect(run(link, ["--version"]).stdout.trim()).toBe(VERSION);
   });
 
+  it("renders a recursion deeper than node's default stack on a big-stack thread, as Go does", () => {
+    const t = file(
+      "deep.tmpl",
+      '{{define "r"}}{{if gt . 0}}{{template "r" (sub . 1)}}{{end}}{{end}}{{template "r" 5000}}done',
+    );
+    expect(hecd("template", t)).toEqual({ code: 0, stdout: "done", stderr: "" });
+  });
+
   it("keeps the template command's exit statuses: 1 for Go's errors, 2 for bad input", () => {
     const broken = hecd("template", file("broken.tmpl", "{{if}}"));
     expect(broken).toMatchObject({
