@@ -5,8 +5,10 @@ import type { CommandRunner } from "./command.js";
 import {
   checkDestDir,
   differences,
+  preserveDest,
   readDest,
   removeStage,
+  restoreDest,
   swapIn,
   writeStage,
   type DestState,
@@ -250,6 +252,9 @@ async function settleGroup(
 
   const outcomes: Outcome[] = [];
   let swapError: string | undefined;
+  // With several files to swap, each old dest is kept until all are in, to undo a partial swap.
+  const undoable = changed.length > 1;
+  const swapped: { outcome: Outcome; backup: string | null }[] = [];
   for (const m of members) {
     if (m.state !== "changed") {
       await discard(m, opts);
@@ -259,7 +264,13 @@ async function settleGroup(
       outcomes.push({ resource: m.resource, status: "held", reason: `not applied: ${swapError}` });
     } else {
       try {
-        await swapIn(m.stage!, m.resource.dest);
+        const backup = undoable ? await preserveDest(m.resource.dest) : null;
+        try {
+          await swapIn(m.stage!, m.resource.dest);
+        } catch (e) {
+          if (backup !== null) await removeStage(backup);
+          throw e;
+        }
         const seen = trigger ? keysSeen(m.resource, trigger) : undefined;
         log.info(
           {
@@ -270,15 +281,19 @@ async function settleGroup(
           },
           `target config ${m.resource.dest} has been updated`,
         );
-        outcomes.push({ resource: m.resource, status: "updated", changes: m.changes! });
+        const outcome: Outcome = { resource: m.resource, status: "updated", changes: m.changes! };
+        outcomes.push(outcome);
+        swapped.push({ outcome, backup });
       } catch (e) {
         await discard(m, opts);
         swapError = `cannot replace ${m.resource.dest}: ${(e as Error).message}`;
         log.error({ dest: m.resource.dest }, swapError);
         outcomes.push({ resource: m.resource, status: "failed", reason: swapError });
+        await rollBack(swapped, swapError, log);
       }
     }
   }
+  if (!swapError) for (const s of swapped) if (s.backup !== null) await removeStage(s.backup);
   if (!decision.reload || swapError) return { outcomes, reloaded: false };
 
   const res = await deps.run(reloadCmd!);
@@ -295,6 +310,27 @@ async function settleGroup(
     for (const o of outcomes) if (o.status === "updated") Object.assign(o, { status: "failed", reason });
   }
   return { outcomes, reloaded: true };
+}
+
+/** Puts back the members of a group already swapped in when a later one could not be. */
+async function rollBack(
+  swapped: { outcome: Outcome; backup: string | null }[],
+  why: string,
+  log: Logger,
+): Promise<void> {
+  for (const s of swapped.reverse()) {
+    const dest = s.outcome.resource.dest;
+    try {
+      await restoreDest(dest, s.backup);
+      log.warn({ dest }, `target config ${dest} put back as it was: ${why}`);
+      Object.assign(s.outcome, { status: "held", reason: `put back as it was: ${why}` });
+    } catch (e) {
+      const reason = `cannot put ${dest} back after ${why}: ${(e as Error).message}`;
+      log.error({ dest }, reason);
+      Object.assign(s.outcome, { status: "failed", reason });
+    }
+  }
+  swapped.length = 0;
 }
 
 function round(ms: number | undefined): number | undefined {

@@ -1,6 +1,6 @@
 // Stage file, comparison with dest (content, mode, owner) and the atomic swap.
 import { randomInt } from "node:crypto";
-import { chmod, chown, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { chmod, chown, copyFile, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface Desired {
@@ -97,6 +97,34 @@ export async function writeStage(dest: string, want: Desired): Promise<string> {
 
 export async function swapIn(stage: string, dest: string): Promise<void> {
   await rename(stage, dest);
+}
+
+/**
+ * Keeps the current dest under a name next to it, so a reload group whose later member
+ * cannot be swapped in can be put back as it was. Null when dest does not exist yet.
+ */
+export async function preserveDest(dest: string): Promise<string | null> {
+  const backup = join(dirname(dest), `.${basename(dest)}.hecd-old${randomInt(1e9)}`);
+  try {
+    await link(dest, backup);
+    return backup;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EMLINK") throw e;
+  }
+  // No hard links on this filesystem: a copy with the same mode and owner.
+  const st = await stat(dest);
+  await copyFile(dest, backup);
+  await chmod(backup, st.mode & 0o7777);
+  await chown(backup, st.uid, st.gid).catch(() => {});
+  return backup;
+}
+
+/** Puts dest back as {@link preserveDest} found it (removes it when it did not exist). */
+export async function restoreDest(dest: string, backup: string | null): Promise<void> {
+  if (backup === null) await unlink(dest).catch(() => {});
+  else await rename(backup, dest);
 }
 
 export async function removeStage(stage: string): Promise<void> {

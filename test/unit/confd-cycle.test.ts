@@ -195,6 +195,39 @@ describe("a processing cycle", () => {
     expect(stageFiles()).toEqual([]);
   });
 
+  it("puts back the members already swapped in when a later member of the group cannot be", async () => {
+    const a = resource("a", { reloadCmd: "echo reload-x" });
+    const b = resource("b", { reloadCmd: "echo reload-x" });
+    writeFileSync(a.dest, "old a\n");
+    chmodSync(a.dest, 0o640);
+    writeFileSync(b.dest, "old b\n");
+    // The check of a (run before any swap) turns b's dest into a directory: b's rename fails.
+    a.checkCmd = `rm -f ${b.dest} && mkdir -p ${b.dest}/sub`;
+    const inode = statSync(a.dest).ino;
+    const rep = await runCycle([a, b], snap({ "/app/k": "1" }), opts, deps());
+    expect(rep.outcomes.map((o) => [o.resource.file, o.status])).toEqual([
+      ["conf.d/a.toml", "held"],
+      ["conf.d/b.toml", "failed"],
+    ]);
+    expect(rep.outcomes[0]!.reason).toContain(`put back as it was: cannot replace ${b.dest}`);
+    expect(readFileSync(a.dest, "utf8")).toBe("old a\n");
+    expect(statSync(a.dest).ino).toBe(inode);
+    expect(statSync(a.dest).mode & 0o777).toBe(0o640);
+    expect(commands).toEqual([a.checkCmd]);
+    expect(rep.reloads).toBe(0);
+    expect(stageFiles()).toEqual([]);
+  });
+
+  it("a dest that did not exist before the group's swap is removed again by the roll-back", async () => {
+    const a = resource("a", { reloadCmd: "echo r" });
+    const b = resource("b", { reloadCmd: "echo r" });
+    b.checkCmd = `mkdir -p ${b.dest}/sub`;
+    const rep = await runCycle([a, b], snap({}), opts, deps());
+    expect(rep.outcomes.map((o) => o.status)).toEqual(["held", "failed"]);
+    expect(existsSync(a.dest)).toBe(false);
+    expect(stageFiles()).toEqual([]);
+  });
+
   it("holds a group when a member fails to render", async () => {
     const a = resource("a", { reloadCmd: "echo r" });
     const b = resource("b", { reloadCmd: "echo r" });
