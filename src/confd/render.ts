@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Template } from "../template/template.js";
 import { MemKV } from "../template/memkv.js";
-import { confdFuncs, PURE_CONFD_FUNCS } from "../template/confd-funcs.js";
+import { renderTemplate } from "../template/render.js";
 import { tagMap } from "../template/value.js";
 
 /** Renders a template file against a resource's store; throws with a message to report. */
@@ -36,10 +36,10 @@ async function renderTemplateFile(
   }
   const store = new MemKV();
   for (const [k, v] of values) store.set(k, v);
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) vars[k] = v;
   // confd names the template after the file's base name and executes it with a nil dot.
-  return Template.parse(basename(src), text, confdFuncs(store, { getenv: (name) => env[name] }))
-    .withFastPath(PURE_CONFD_FUNCS)
-    .execute(null);
+  return renderTemplate({ name: basename(src), text, store, env: vars, envOnly: true });
 }
 
 export const renderCheckCmd: CommandRenderer = (cmd, stagePath) =>

@@ -16,6 +16,7 @@ export function runBigStackRender(w: { input: BigStackInput; done: Int32Array; p
       store,
       data: w.input.data,
       ...(w.input.env ? { env: w.input.env } : {}),
+      envOnly: w.input.envOnly,
       bigStack: false,
     });
     result = { out };

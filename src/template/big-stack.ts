@@ -13,6 +13,7 @@ export interface BigStackInput {
   pairs: [string, string][];
   data: GoValue;
   env?: Record<string, string>;
+  envOnly: boolean;
 }
 
 export type BigStackResult = { out: string } | { templateError: string } | { error: string };

@@ -8,6 +8,4 @@ export class TemplateError extends Error {
  * 100,000 nested templates). The message is Go's depth error as Go would word it if the
  * recursion never ends; renderTemplate first retries on a thread with a bigger stack.
  */
-export class StackExhaustedError extends TemplateError {
-  override name = "StackExhaustedError";
-}
+export class StackExhaustedError extends TemplateError {}

@@ -27,6 +27,8 @@ export interface RenderOptions {
   data?: GoValue;
   /** Variables that override process.env for getenv. */
   env?: Record<string, string>;
+  /** getenv sees `env` alone, not process.env (confd's renderer passes its whole environment). */
+  envOnly?: boolean;
   /** Retry a recursion too deep for this thread's stack on a big-stack thread (default true). */
   bigStack?: boolean;
 }
@@ -35,8 +37,10 @@ export interface RenderOptions {
 export function renderTemplate(opts: RenderOptions): string {
   const env = opts.env;
   const store = opts.store ?? new MemKV();
+  const envOnly = opts.envOnly === true;
   const funcs = confdFuncs(store, {
-    getenv: (k) => (env !== undefined && Object.hasOwn(env, k) ? env[k] : process.env[k]),
+    getenv: (k) =>
+      env !== undefined && Object.hasOwn(env, k) ? env[k] : envOnly ? undefined : process.env[k],
   });
   const data = opts.data ?? null;
   try {
@@ -49,6 +53,7 @@ export function renderTemplate(opts: RenderOptions): string {
       pairs: store.keys().map((k) => [k, store.getv(k)]),
       data,
       ...(env ? { env } : {}),
+      envOnly,
     });
     if ("out" in r) return r.out;
     if ("templateError" in r) throw new TemplateError(r.templateError);

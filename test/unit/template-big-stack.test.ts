@@ -1,6 +1,10 @@
 // Recursion deeper than this thread's stack: renderTemplate renders again on a big-stack
 // thread (test/diff/corpus.ts "depth" cases compare the results with the Go oracle).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { templateFileRenderer } from "../../src/confd/render.js";
 import { isPlainData } from "../../src/template/big-stack.js";
 import { StackExhaustedError, TemplateError } from "../../src/template/errors.js";
 import { MemKV } from "../../src/template/memkv.js";
@@ -49,6 +53,18 @@ describe("recursion deeper than the stack", () => {
         'template: t:1:25: executing "l" at <{{template "l" .}}>: exceeded maximum template depth (100000)',
       ),
     );
+  });
+
+  it("hecd confd's renderer takes the same way, with getenv seeing its environment only", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hecd-big-stack-"));
+    try {
+      const src = join(dir, "deep.tmpl");
+      writeFileSync(src, `${R}{{template "r" 3000}}|{{getenv "HOME"}}|`);
+      const render = templateFileRenderer({ X: "confd-env" });
+      expect(await render(src, new Map([["/k", "v"]]))).toBe("v confd-env||");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps values that would not survive the copy to another thread on this thread", () => {
