@@ -1,30 +1,7 @@
 // The agent's metrics, read from its status at scrape time.
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { collectedGauge as gauge, collectedTotal as total } from "./collected.js";
 import type { AgentStatus } from "../agent/agent.js";
-
-/** A counter that reports a running total kept elsewhere. */
-function total(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
-}
-
-function gauge(registry: Registry, name: string, help: string, read: () => number): void {
-  new Gauge({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.set(read());
-    },
-  });
-}
 
 export function registerAgentMetrics(registry: Registry, status: () => AgentStatus): void {
   gauge(

@@ -1,5 +1,6 @@
 // `hecd up`'s load-balancer metrics: the etcd -> HAProxy sync and HAProxy's supervision.
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { collectedGauge, collectedTotal } from "./collected.js";
 import type { SyncReport } from "../haproxy/controller.js";
 
 export interface LbMetrics {
@@ -11,23 +12,18 @@ export function createLbMetrics(
   read: { desiredServers: () => number; haproxyRestarts: () => number },
 ): LbMetrics {
   const registers = [registry];
-  new Gauge({
-    name: "hecd_lb_desired_servers",
-    help: "Servers registered in etcd that HAProxy should balance across.",
-    registers,
-    collect() {
-      this.set(read.desiredServers());
-    },
-  });
-  new Counter({
-    name: "hecd_haproxy_restarts_total",
-    help: "Times HAProxy exited on its own and was started again.",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(read.haproxyRestarts());
-    },
-  });
+  collectedGauge(
+    registry,
+    "hecd_lb_desired_servers",
+    "Servers registered in etcd that HAProxy should balance across.",
+    read.desiredServers,
+  );
+  collectedTotal(
+    registry,
+    "hecd_haproxy_restarts_total",
+    "Times HAProxy exited on its own and was started again.",
+    read.haproxyRestarts,
+  );
   const applies = new Counter({
     name: "hecd_lb_applies_total",
     help: "Server sets applied to HAProxy.",
