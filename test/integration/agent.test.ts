@@ -385,6 +385,8 @@ describe("hecd agent (startup and Docker outage)", () => {
         async () => (await value(`${prefix}/${after}`)) !== undefined,
         2000,
       );
+      // The key can be read before the agent's own put has resolved in this process.
+      await waitFor("agent counts it", () => a.status().registered === 1, 2000, 10);
       expect(a.status().registered).toBe(1);
     } catch (e) {
       throw new Error(
