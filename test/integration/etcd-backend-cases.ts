@@ -80,6 +80,18 @@ export function watchChangeCases(ctx: WatchCaseContext): void {
     expect(await w).toBe(rev);
   });
 
+  it("rejects with an AbortError when the signal aborts, and at once when it already has", async () => {
+    const backend = ctx.backend();
+    const snap = await backend.getValues(["/app"]);
+    const ac = new AbortController();
+    const w = backend.watch(["/app"], snap.revision, ac.signal);
+    setTimeout(() => ac.abort(), 100);
+    await expect(w).rejects.toMatchObject({ name: "AbortError" });
+    await expect(backend.watch(["/app"], snap.revision, ac.signal)).rejects.toMatchObject({
+      name: "AbortError",
+    });
+  });
+
   it("never misses a change made between the snapshot and the watch", async () => {
     const backend = ctx.backend();
     const snap = await backend.getValues(["/app"]);
