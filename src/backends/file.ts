@@ -8,7 +8,8 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { type Document, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import { abortError } from "./abort.js";
-import { globToRegExp, scalarToString } from "./flatten.js";
+import { match } from "../go/filepath.js";
+import { scalarToString } from "./flatten.js";
 import { matchesAnyPrefix } from "./prefixes.js";
 import type { Backend, Revision, Snapshot } from "./types.js";
 
@@ -103,7 +104,6 @@ function keyText(k: unknown): string {
 
 export class FileBackend implements Backend {
   readonly name = "file";
-  private readonly filter: RegExp;
   private readonly debounceMs: number;
   private revision = 0n;
   /** Content fingerprint of each revision handed out, so watch(since) can tell if files moved on. */
@@ -111,7 +111,6 @@ export class FileBackend implements Backend {
   private readonly active = new Set<() => void>();
 
   constructor(private readonly opts: FileBackendOptions) {
-    this.filter = globToRegExp(opts.filter);
     this.debounceMs = opts.debounceMs ?? 50;
   }
 
@@ -224,7 +223,7 @@ export class FileBackend implements Backend {
       const full = join(dir, e.name);
       if (e.isDirectory()) {
         await this.walk(full, out);
-      } else if (this.filter.test(e.name)) {
+      } else if (match(this.opts.filter, e.name)) {
         // Like Go's filepath.Walk, symlinked directories are not descended into.
         const linkedDir = e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isDirectory();
         if (!linkedDir) out.push(full);

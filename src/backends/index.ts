@@ -1,10 +1,10 @@
 // The one way to create a backend from confd-style settings.
 import { readFileSync } from "node:fs";
+import { match } from "../go/filepath.js";
 import { EnvBackend } from "./env.js";
 import { EtcdV2Backend } from "./etcdv2.js";
 import { EtcdV3Backend } from "./etcdv3.js";
 import { FileBackend } from "./file.js";
-import { globToRegExp } from "./flatten.js";
 import type { TlsFiles } from "./http.js";
 import type { Backend } from "./types.js";
 
@@ -66,9 +66,12 @@ export async function createBackend(config: BackendConfig): Promise<Backend> {
         throw new Error("the file backend needs at least one -file (a YAML or JSON file, or a directory)");
       const filter = config.filter ?? "*";
       try {
-        globToRegExp(filter);
+        match(filter, ""); // Go checks the whole pattern, whatever the name
       } catch (e) {
-        throw new Error(`-filter: ${(e as Error).message}`, { cause: e });
+        throw new Error(
+          `-filter: bad filter pattern ${JSON.stringify(filter)}: ${(e as Error).message} (Go's filepath.Match syntax: *, ?, [a-z], [^a-z], \\ escapes)`,
+          { cause: e },
+        );
       }
       const backend = new FileBackend({ paths: files, filter });
       await backend.getValues([]); // fails now, clearly, if a file is missing or not valid YAML/JSON

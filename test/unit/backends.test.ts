@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { EnvBackend, envNameForKey, envValues, keyForEnvName } from "../../src/backends/env.js";
 import { encodeKeyPath, flattenV2Node } from "../../src/backends/etcdv2.js";
 import { flattenDocument } from "../../src/backends/file.js";
-import { formatFloatF, globToRegExp } from "../../src/backends/flatten.js";
+import { match } from "../../src/go/filepath.js";
+import { formatFloatF } from "../../src/go/strconv.js";
 import { createBackend, parseNodes } from "../../src/backends/index.js";
 import { coveringDirs, coveringPrefixes, isUnder } from "../../src/backends/prefixes.js";
 
@@ -147,18 +148,29 @@ describe("file backend flattening (confd's nodeWalk)", () => {
     expect(formatFloatF(NaN)).toBe("NaN");
   });
 
-  it("matches -filter globs like Go's filepath.Match", () => {
-    expect(globToRegExp("*").test("a.yaml")).toBe(true);
-    expect(globToRegExp("*.yaml").test("a.yaml")).toBe(true);
-    expect(globToRegExp("*.yaml").test("a.yml")).toBe(false);
-    expect(globToRegExp("*.y?ml").test("a.yaml")).toBe(true);
-    expect(globToRegExp("[ab].json").test("b.json")).toBe(true);
-    expect(globToRegExp("[^ab].json").test("b.json")).toBe(false);
-    expect(globToRegExp("[a-c].json").test("c.json")).toBe(true);
-    expect(globToRegExp("a\\*").test("a*")).toBe(true);
-    expect(globToRegExp("a\\*").test("ab")).toBe(false);
-    expect(globToRegExp("a.b").test("axb")).toBe(false);
-    expect(() => globToRegExp("[abc")).toThrow(/unclosed/);
+  it("matches -filter globs with Go's filepath.Match", () => {
+    expect(match("*", "a.yaml")).toBe(true);
+    expect(match("*.yaml", "a.yaml")).toBe(true);
+    expect(match("*.yaml", "a.yml")).toBe(false);
+    expect(match("*.y?ml", "a.yaml")).toBe(true);
+    expect(match("[ab].json", "b.json")).toBe(true);
+    expect(match("[^ab].json", "b.json")).toBe(false);
+    expect(match("[a-c].json", "c.json")).toBe(true);
+    expect(match("a\\*", "a*")).toBe(true);
+    expect(match("a\\*", "ab")).toBe(false);
+    expect(match("a.b", "axb")).toBe(false);
+    // Cases a regexp translation of the glob gets wrong: `?` is one rune (an emoji
+    // is two UTF-16 units), `\` escapes inside a class, and a bad range is an error.
+    expect(match("?.yaml", "\u{1F600}.yaml")).toBe(true);
+    expect(match("[\\]]x", "]x")).toBe(true);
+    expect(() => match("[a-]", "")).toThrow(/syntax error in pattern/);
+    expect(() => match("[abc", "")).toThrow(/syntax error in pattern/);
+  });
+
+  it("refuses a bad -filter before reading any file, naming the pattern", async () => {
+    await expect(
+      createBackend({ backend: "file", nodes: [], files: ["/nonexistent.yaml"], filter: "[a-]" }),
+    ).rejects.toThrow('-filter: bad filter pattern "[a-]": syntax error in pattern');
   });
 });
 
