@@ -17,7 +17,6 @@ import {
   GoError,
   GoNumber,
   GoStruct,
-  KVPair,
   nilSlice,
   tagMap,
   tagSlice,
@@ -25,6 +24,7 @@ import {
   type GoSlice,
   type GoValue,
 } from "../go/value.js";
+import { KVPair } from "../template/kvpair.js";
 
 export type ConfdFuncMap = Record<string, GoFunc>;
 

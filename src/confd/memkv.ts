@@ -2,7 +2,8 @@
 // the data behind get/gets/getv/getvs/ls/lsdir/exists.
 import { clean, dir as pathDir, base as pathBase, match } from "../go/path.js";
 import { compareGoStrings } from "../go/sort.js";
-import { KVPair, tagSlice, type GoSlice } from "../go/value.js";
+import { tagSlice, type GoSlice } from "../go/value.js";
+import { KVPair } from "../template/kvpair.js";
 
 const SURROGATE = /[\ud800-\udfff]/;
 

@@ -1,4 +1,5 @@
-// hecd's model of Go values, shared by exec, fmt and the function maps.
+// hecd's model of Go values, shared by the fmt, json and time ports, the template
+// engine and the function maps.
 //
 //   Go int            -> bigint            (so ints and float64 never mix up)
 //   Go float64        -> number
@@ -7,7 +8,7 @@
 //   nil (interface)   -> null
 //   []T               -> JS array; T is named by the GO_TYPE tag, default []interface {}
 //   map[string]T      -> JS Map;   type named by the GO_TYPE tag, default map[string]interface {}
-//   struct / *struct  -> a GoStruct subclass (KVPair, ...)
+//   struct / *struct  -> a GoStruct subclass (memkv.KVPair in template/kvpair.ts, ...)
 //   other sized ints  -> GoNumber (uint16, int64, ...), rare
 //   functions         -> GoFunc (see funcs in exec)
 //
@@ -44,23 +45,6 @@ export abstract class GoStruct {
 }
 
 Object.defineProperty(GoStruct.prototype, "pointer", { value: false });
-
-/** memkv.KVPair, what confd's get/gets return. */
-export class KVPair extends GoStruct {
-  // On the prototype: a store holds thousands of pairs, each only its two fields.
-  declare readonly goType: string;
-  declare readonly fieldNames: readonly string[];
-  constructor(
-    public Key: string,
-    public Value: string,
-  ) {
-    super();
-  }
-}
-Object.defineProperties(KVPair.prototype, {
-  goType: { value: "memkv.KVPair" },
-  fieldNames: { value: Object.freeze(["Key", "Value"]) },
-});
 
 /** A Go number of a type other than int/float64 (uint16, int64, uint8, float32 ...). */
 export class GoNumber {

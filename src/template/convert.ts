@@ -1,7 +1,8 @@
 // Go type names as text/template's argument conversion sees them: kinds,
 // assignability, zero values and nil-ability, over hecd's value model.
 
-import { GoNumber, GoStruct, GO_NIL, GO_TYPE, KVPair, nilMap, nilSlice, type GoValue } from "../go/value.js";
+import { GoNumber, GoStruct, GO_NIL, GO_TYPE, nilMap, nilSlice, type GoValue } from "../go/value.js";
+import { KVPair } from "./kvpair.js";
 
 export type Kind =
   | "bool"

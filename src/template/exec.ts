@@ -39,7 +39,8 @@ import type {
 } from "./parse/node.js";
 import { goQuote, nodeString } from "./parse/node-string.js";
 import { errorContext } from "./parse/parse.js";
-import { GoError, GoNumber, GoStruct, KVPair, goTypeName, type GoFunc, type GoValue } from "../go/value.js";
+import { GoError, GoNumber, GoStruct, goTypeName, type GoFunc, type GoValue } from "../go/value.js";
+import { KVPair } from "./kvpair.js";
 
 /** Go's maxExecDepth (non-wasm). */
 export const MAX_EXEC_DEPTH = 100000;

@@ -1,12 +1,12 @@
 // The template engine's public surface.
 export { Template, type FuncMap, type ParseSettings } from "./template.js";
 export { TemplateError } from "./errors.js";
+export { KVPair } from "./kvpair.js";
 export {
   GoError,
   GoNumber,
   GoStruct,
   GO_TYPE,
-  KVPair,
   fromJSON,
   goTypeName,
   tagMap,

@@ -12,7 +12,8 @@ import { atoi, base64Decode, formatFloatF, quote, replace } from "../../src/go/s
 import { GoTime } from "../../src/go/time.js";
 import { KeyNotExistError, MemKV } from "../../src/confd/memkv.js";
 import { renderTemplate } from "../../src/confd/template-file.js";
-import { GoError, GoNumber, KVPair, goTypeName } from "../../src/go/value.js";
+import { GoError, GoNumber, goTypeName } from "../../src/go/value.js";
+import { KVPair } from "../../src/template/kvpair.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "hecd-confd-funcs-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

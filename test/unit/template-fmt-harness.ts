@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sprint, sprintf, sprintln } from "../../src/go/fmt.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "../../src/template/escape.js";
-import { fromJSON, KVPair, tagSlice, type GoValue } from "../../src/go/value.js";
+import { fromJSON, tagSlice, type GoValue } from "../../src/go/value.js";
+import { KVPair } from "../../src/template/kvpair.js";
 
 /** One operand: how the template writes it, and the Go value our side receives. */
 export interface Arg {

@@ -5,13 +5,13 @@ import { GoComplex } from "../../src/template/convert.js";
 import {
   GoNumber,
   GoStruct,
-  KVPair,
   type GoFuncValue,
   nilSlice,
   tagMap,
   tagSlice,
   type GoValue,
 } from "../../src/go/value.js";
+import { KVPair } from "../../src/template/kvpair.js";
 import {
   bool,
   data,
