@@ -1,5 +1,6 @@
 // confd's command line, parsed the way Go's flag package does it: `-name value`,
 // `-name=value`, `--name` equivalents, booleans only as `-name` or `-name=false`.
+import { NumError, parseBool } from "../go/strconv.js";
 
 export interface FlagValues {
   backend?: string;
@@ -183,11 +184,14 @@ const UNSUPPORTED = new Set([
 
 export type FlagParse = { ok: true; flags: FlagValues } | { ok: false; error: string };
 
-/** Go's strconv.ParseBool. */
-export function parseGoBool(s: string): boolean | undefined {
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(s)) return true;
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(s)) return false;
-  return undefined;
+/** Go's strconv.ParseBool, as the flag package applies it; undefined for anything else. */
+function parseFlagBool(s: string): boolean | undefined {
+  try {
+    return parseBool(s);
+  } catch (e) {
+    if (e instanceof NumError) return undefined;
+    throw e;
+  }
 }
 
 export function parseFlags(argv: readonly string[]): FlagParse {
@@ -228,7 +232,7 @@ export function parseFlags(argv: readonly string[]): FlagParse {
         rec[spec.key] = true;
         continue;
       }
-      const b = parseGoBool(value);
+      const b = parseFlagBool(value);
       if (b === undefined)
         return {
           ok: false,
