@@ -1,5 +1,6 @@
-// A Go time.Time for confd's `datetime` (time.Now): the methods templates
-// call on it (Format, Unix, Year, ...), formatted with Go's layout rules.
+// Go's time package where hecd needs it: a time.Time for confd's `datetime`
+// (time.Now) with the methods templates call on it (Format, Unix, Year, ...),
+// formatted with Go's layout rules, and time.ParseDuration.
 import { GoNumber, GoStruct, type GoFuncValue, type GoValue } from "./value.js";
 
 const LONG_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -289,4 +290,99 @@ function formatToken(tok: string, p: Parts): string {
   const body = z ? tok.slice(1) : tok.slice(1);
   if (body === "07") return (p.offsetMin < 0 ? "-" : "+") + pad(Math.floor(Math.abs(p.offsetMin) / 60), 2);
   return zoneOffset(p.offsetMin, body.includes(":"), body.length > 5);
+}
+
+const UNIT_NS: ReadonlyMap<string, bigint> = new Map([
+  ["ns", 1n],
+  ["us", 1_000n],
+  ["\u00b5s", 1_000n], // micro sign
+  ["\u03bcs", 1_000n], // Greek mu
+  ["ms", 1_000_000n],
+  ["s", 1_000_000_000n],
+  ["m", 60_000_000_000n],
+  ["h", 3_600_000_000_000n],
+]);
+const MAX_ABS = 1n << 63n;
+
+/** A time.ParseDuration error; the message is Go's. */
+export class DurationError extends Error {
+  override name = "DurationError";
+}
+
+/** time's own quoting in its error messages: non-ASCII and control bytes as \xNN. */
+function timeQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x80 || c < 0x20)
+      for (const b of Buffer.from(ch, "utf8")) out += "\\x" + b.toString(16).padStart(2, "0");
+    else out += c === 0x22 || c === 0x5c ? "\\" + ch : ch;
+  }
+  return out + '"';
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+
+/** time.ParseDuration: a possibly signed sequence of decimal numbers with units; nanoseconds. */
+export function parseDuration(orig: string): bigint {
+  const invalid = (): DurationError => new DurationError(`time: invalid duration ${timeQuote(orig)}`);
+  let s = orig;
+  let neg = false;
+  if (s !== "" && (s[0] === "-" || s[0] === "+")) {
+    neg = s[0] === "-";
+    s = s.slice(1);
+  }
+  if (s === "0") return 0n;
+  if (s === "") throw invalid();
+  let d = 0n;
+  while (s !== "") {
+    if (!(s[0] === "." || isDigit(s[0]))) throw invalid();
+    let i = 0;
+    let v = 0n;
+    for (; isDigit(s[i]); i++) {
+      v = v * 10n + BigInt(s.charCodeAt(i) - 48);
+      if (v > MAX_ABS) throw invalid();
+    }
+    const pre = i > 0;
+    s = s.slice(i);
+    let f = 0n;
+    let scale = 1;
+    let post = false;
+    if (s[0] === ".") {
+      s = s.slice(1);
+      let overflow = false;
+      for (i = 0; isDigit(s[i]); i++) {
+        if (overflow) continue;
+        const y = f * 10n + BigInt(s.charCodeAt(i) - 48);
+        if (y > MAX_ABS) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = i > 0;
+      s = s.slice(i);
+    }
+    if (!pre && !post) throw invalid();
+    for (i = 0; i < s.length && !(s[i] === "." || isDigit(s[i])); i++);
+    if (i === 0) throw new DurationError(`time: missing unit in duration ${timeQuote(orig)}`);
+    const u = s.slice(0, i);
+    s = s.slice(i);
+    const unit = UNIT_NS.get(u);
+    if (unit === undefined)
+      throw new DurationError(`time: unknown unit ${timeQuote(u)} in duration ${timeQuote(orig)}`);
+    if (v > MAX_ABS / unit) throw invalid();
+    v *= unit;
+    // float64, as in Go: exact to the nanosecond for fractions of an hour.
+    if (f > 0n) {
+      v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
+      if (v > MAX_ABS) throw invalid();
+    }
+    d += v;
+    if (d > MAX_ABS) throw invalid();
+  }
+  if (neg) return -d;
+  if (d > MAX_ABS - 1n) throw invalid();
+  return d;
 }

@@ -148,6 +148,8 @@ wait = "1s:3s"
     expect(parseGoDuration("1m30s")).toEqual({ ms: 90_000 });
     expect(parseGoDuration("1.5s")).toEqual({ ms: 1500 });
     expect(parseGoDuration("5")).toMatchObject({ error: expect.stringContaining('"5"') });
+    expect(parseGoDuration("-1s")).toMatchObject({ error: expect.stringContaining('"-1s"') });
+    expect(parseGoDuration("300us")).toEqual({ ms: 0.3 });
     expect(parseWait("50ms:500ms")).toEqual({ wait: { minMs: 50, maxMs: 500 } });
     expect(parseWait("2s")).toEqual({ wait: { minMs: 2000, maxMs: 8000 } });
     expect(parseWait("1s:2s:3s")).toMatchObject({ error: expect.any(String) });
