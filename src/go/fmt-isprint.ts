@@ -1,5 +1,5 @@
 // strconv.IsPrint / unicode.IsPrint as of Go 1.19 (Unicode 13.0.0), for code points >= 0x80.
-// Generated from Go itself (test/unit/template-fmt-isprint.test.ts regenerates and compares it):
+// Generated from Go itself (test/unit/go-fmt-isprint.test.ts regenerates and compares it):
 // each entry is "gap.length" in base 36, where gap is the distance from the end of the previous
 // printable range (starting at 0x7f) to the start of this one.
 import { decodeRanges, inRanges, type RuneRanges } from "./unicode-ranges.js";

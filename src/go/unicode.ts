@@ -1,6 +1,6 @@
 // unicode.IsLetter and unicode.IsDigit as of Go 1.19 (Unicode 13.0.0), for code points >= 0x80.
 // JavaScript's \p{L} / \p{Nd} follow a newer Unicode, so the lexer uses these tables instead.
-// Generated from Go itself with the program in test/unit/template-go-unicode.test.ts (which
+// Generated from Go itself with the program in test/unit/go-unicode.test.ts (which
 // regenerates and compares them): each entry is "gap.length" in base 36, where gap is the
 // distance from the end of the previous range (starting at 0x7f) to the start of this one.
 import { decodeRanges, inRanges, type RuneRanges } from "./unicode-ranges.js";
