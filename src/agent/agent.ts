@@ -16,7 +16,7 @@ import {
   validateHost,
   type HostRecord,
 } from "../registry/keys.js";
-import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
+import type { EtcdAuthOptions, EtcdTlsOptions } from "../etcd/index.js";
 import { Registry } from "../registry/registry.js";
 import { UnreachableError } from "../registry/errors.js";
 import { decide, normalizePortSpec, type Layout, type LayoutConfig, type Registration } from "./container.js";

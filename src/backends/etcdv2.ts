@@ -1,7 +1,15 @@
 // The etcd v2 keys API over HTTP (what confd's "etcd" backend speaks; etcd 3.4 serves
 // it with --enable-v2). v2 keys live in a store of their own, separate from v3 keys.
 import { abortError, backoffDelay, sleep } from "./abort.js";
-import { causeMessage, endpointList, unreachable } from "./errors.js";
+import {
+  EtcdAuthError,
+  EtcdUnreachableError,
+  causeMessage,
+  endpointList,
+  unreachableFrom,
+  withHint,
+  type EtcdHint,
+} from "../etcd/index.js";
 import { HttpClient, type HttpResponse, type TlsFiles } from "./http.js";
 import { coveringDirs } from "./prefixes.js";
 import type { Backend, Revision, Snapshot } from "./types.js";
@@ -13,6 +21,8 @@ export interface EtcdV2Options {
   password?: string;
   /** Deadline for one read (not for watches); default 10 s. */
   readTimeoutMs?: number;
+  /** The caller's flag wording for the errors it shows operators. */
+  hint?: EtcdHint;
 }
 
 interface V2Node {
@@ -52,12 +62,14 @@ export class EtcdV2Backend implements Backend {
   private current = 0;
   private readonly closing = new AbortController();
   private readonly readTimeoutMs: number;
+  private readonly hint: EtcdHint | undefined;
 
   constructor(opts: EtcdV2Options) {
     if (opts.endpoints.length === 0) throw new Error("the etcd backend needs at least one -node");
     this.endpoints = opts.endpoints;
     this.shown = opts.endpoints.map((u) => u.origin);
     this.readTimeoutMs = opts.readTimeoutMs ?? 10_000;
+    this.hint = opts.hint;
     const auth =
       opts.username !== undefined
         ? "Basic " + Buffer.from(`${opts.username}:${opts.password ?? ""}`).toString("base64")
@@ -156,7 +168,7 @@ export class EtcdV2Backend implements Backend {
         ({ res, endpoint } = await this.get(dir, `wait=true&recursive=true&waitIndex=${waitIndex}`, signal));
       } catch (e) {
         if (signal.aborted) throw abortError(signal);
-        if (!isUnreachable(e)) throw e;
+        if (!(e instanceof EtcdUnreachableError)) throw e;
         await sleep(backoffDelay(failures++), signal);
         continue;
       }
@@ -211,7 +223,7 @@ export class EtcdV2Backend implements Backend {
         lastError = e;
       }
     }
-    throw new UnreachableError(unreachable(this.shown, lastError));
+    throw withHint(unreachableFrom(this.shown, lastError), this.hint);
   }
 
   private httpError(res: HttpResponse, endpoint: string): Error {
@@ -226,23 +238,10 @@ export class EtcdV2Backend implements Backend {
     }
     const what = `${err.message}${err.cause ? ` (${err.cause})` : ""}`;
     if (res.status === 401 || res.status === 403) {
-      return new Error(
-        `etcd at ${endpoint} refused the request: ${what}; pass -basic-auth -username and -password for a user allowed to read these keys`,
-      );
+      return withHint(new EtcdAuthError({ endpoints: [endpoint], detail: what }), this.hint);
     }
     return new Error(`etcd at ${endpoint} answered HTTP ${res.status}: ${what}`);
   }
-}
-
-class UnreachableError extends Error {
-  constructor(inner: Error) {
-    super(inner.message, { cause: inner.cause });
-    this.name = "UnreachableError";
-  }
-}
-
-function isUnreachable(e: unknown): boolean {
-  return e instanceof UnreachableError;
 }
 
 function parseV2Error(body: string): V2Error | undefined {

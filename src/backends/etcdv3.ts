@@ -1,19 +1,19 @@
 // The etcd v3 API through the npm etcd3 client: consistent reads in one revision and
 // watches that resume from the snapshot revision through disconnects and compactions.
 import {
-  Etcd3,
-  EtcdAuthenticationFailedError,
-  EtcdPermissionDeniedError,
-  GRPCUnauthenticatedError,
-  Range,
-  isRecoverableError,
-  type IOptions,
+  EtcdCompactedError,
+  classify,
+  connect,
+  prefixRange,
+  withHint,
+  type EtcdClient,
+  type EtcdError,
+  type EtcdHint,
   type IRequestOp,
   type IResponseOp,
   type Watcher,
-} from "etcd3";
+} from "../etcd/index.js";
 import { abortError } from "./abort.js";
-import { causeMessage, endpointList, unreachable } from "./errors.js";
 import type { TlsFiles } from "./http.js";
 import { coveringPrefixes, isUnder } from "./prefixes.js";
 import type { Backend, Revision, Snapshot } from "./types.js";
@@ -25,22 +25,18 @@ export interface EtcdV3Options {
   password?: string;
   /** Deadline for one read; default 10 s. */
   callTimeoutMs?: number;
+  /** The caller's flag wording for the errors it shows operators. */
+  hint?: EtcdHint;
 }
 
 /** etcd's default --max-txn-ops. */
 const MAX_TXN_OPS = 128;
 
-type WatchBackoff = NonNullable<NonNullable<IOptions["faultHandling"]>["watchBackoff"]>;
-
-/** Reconnect delays for the watch stream: 100 ms doubling to 2 s (the client's default climbs to 30 s). */
-function watchBackoff(delay = 100): WatchBackoff {
-  return { duration: delay, next: () => watchBackoff(Math.min(delay * 2, 2000)) };
-}
-
 export class EtcdV3Backend implements Backend {
   readonly name = "etcdv3";
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly shown: string[];
+  private readonly hint: EtcdHint | undefined;
   private readonly active = new Set<() => Promise<void>>();
   private closed = false;
   private readonly timeoutMs: number;
@@ -56,28 +52,23 @@ export class EtcdV3Backend implements Backend {
   constructor(opts: EtcdV3Options) {
     if (opts.endpoints.length === 0) throw new Error("the etcdv3 backend needs at least one -node");
     this.shown = opts.endpoints.map((u) => u.origin);
-    const timeout = opts.callTimeoutMs ?? 10_000;
-    this.timeoutMs = timeout;
-    const secure = opts.endpoints.some((u) => u.protocol === "https:");
-    if (secure && opts.endpoints.some((u) => u.protocol !== "https:")) {
-      throw new Error(`-node: mix of http and https endpoints (${endpointList(this.shown)}); use one scheme`);
+    this.hint = opts.hint;
+    this.timeoutMs = opts.callTimeoutMs ?? 10_000;
+    try {
+      this.client = connect({
+        endpoints: this.shown,
+        tls: opts.tls,
+        systemRoots: true,
+        ...(opts.username !== undefined
+          ? { auth: { username: opts.username, password: opts.password ?? "" } }
+          : {}),
+        callTimeoutMs: this.timeoutMs,
+        // The watch stream comes back within 2 s of etcd doing so.
+        watchBackoffMs: { first: 100, max: 2000 },
+      });
+    } catch (e) {
+      throw this.describe(e);
     }
-    this.client = new Etcd3({
-      hosts: opts.endpoints.map((u) => u.origin),
-      // Without a CA file the system roots apply (grpc treats a null root certificate so).
-      credentials:
-        secure && (opts.tls.ca || opts.tls.cert)
-          ? {
-              rootCertificate: opts.tls.ca ?? (null as unknown as Buffer),
-              privateKey: opts.tls.key,
-              certChain: opts.tls.cert,
-            }
-          : undefined,
-      auth:
-        opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined,
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
-      faultHandling: { watchBackoff: watchBackoff() },
-    });
   }
 
   async getValues(prefixes: readonly string[]): Promise<Snapshot> {
@@ -204,34 +195,19 @@ export class EtcdV3Backend implements Backend {
       await this.client.kv.range({ key, revision: since.toString(), count_only: true });
       return undefined;
     } catch (e) {
-      if (!/compacted/i.test(causeMessage(e))) throw e;
+      if (!(this.classify(e) instanceof EtcdCompactedError)) throw e;
       const now = await this.client.kv.range({ key, count_only: true });
       return BigInt(now.header.revision);
     }
   }
 
-  private describe(e: unknown): Error {
-    if (
-      e instanceof EtcdAuthenticationFailedError ||
-      e instanceof EtcdPermissionDeniedError ||
-      e instanceof GRPCUnauthenticatedError ||
-      (e instanceof Error && /user name is empty|permission denied|invalid auth token/i.test(e.message))
-    ) {
-      return new Error(
-        `etcd at ${endpointList(this.shown)} refused the request: ${causeMessage(e)}; pass -username and -password for a user allowed to read these keys`,
-        { cause: e },
-      );
-    }
-    if (
-      e instanceof Error &&
-      (isRecoverableError(e) || /UNAVAILABLE|DEADLINE|ECONNREFUSED|circuit/i.test(e.message))
-    ) {
-      // The last retry's text ("after 0.001s, waiting for name resolution") hides the real wait.
-      if (/DEADLINE_EXCEEDED/.test(e.message) && !/ECONNREFUSED/.test(e.message))
-        return unreachable(this.shown, new Error(`no answer within ${this.timeoutMs} ms`, { cause: e }));
-      return unreachable(this.shown, e);
-    }
-    return new Error(`etcd at ${endpointList(this.shown)}: ${causeMessage(e)}`, { cause: e });
+  private classify(e: unknown): EtcdError {
+    return classify(e, { endpoints: this.shown, timeoutMs: this.timeoutMs });
+  }
+
+  /** The typed error with the caller's wording. */
+  private describe(e: unknown): EtcdError {
+    return withHint(this.classify(e), this.hint);
   }
 }
 
@@ -243,6 +219,5 @@ function cancelAll(watchers: readonly Watcher[]): Promise<void> {
 }
 
 function rangeOf(prefix: string): IRequestOp & { request_range: NonNullable<IRequestOp["request_range"]> } {
-  const r = Range.prefix(prefix);
-  return { request_range: { key: r.start, range_end: r.end } };
+  return { request_range: prefixRange(prefix) };
 }

@@ -1,5 +1,6 @@
 // The one way to create a backend from confd-style settings.
 import { readFileSync } from "node:fs";
+import type { EtcdError } from "../etcd/index.js";
 import { match } from "../go/filepath.js";
 import { EnvBackend } from "./env.js";
 import { EtcdV2Backend } from "./etcdv2.js";
@@ -31,6 +32,8 @@ export interface BackendConfig {
   filter?: string;
   /** env backend: the variables to read; default process.env. */
   environment?: Readonly<Record<string, string | undefined>>;
+  /** The text operators see for an etcd error of the etcd backends (the caller's flag wording). */
+  etcdHint?: (e: EtcdError, backend: "etcdv3" | "etcd") => string;
 }
 
 /** Where etcd listens when no -node is given (etcd 3.x's default client URL). */
@@ -53,10 +56,16 @@ export async function createBackend(config: BackendConfig): Promise<Backend> {
       if (config.password !== undefined && config.username === undefined) {
         throw new Error("-password needs -username");
       }
-      const auth = { username: config.username, password: config.password };
-      return config.backend === "etcdv3"
-        ? new EtcdV3Backend({ endpoints, tls, ...auth })
-        : new EtcdV2Backend({ endpoints, tls, ...auth });
+      const name = config.backend;
+      const given = config.etcdHint;
+      const options = {
+        endpoints,
+        tls,
+        username: config.username,
+        password: config.password,
+        ...(given ? { hint: (e: EtcdError) => given(e, name) } : {}),
+      };
+      return name === "etcdv3" ? new EtcdV3Backend(options) : new EtcdV2Backend(options);
     }
     case "env":
       return new EnvBackend(config.environment ?? process.env);

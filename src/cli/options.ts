@@ -1,6 +1,7 @@
 // Option groups shared by several commands: etcd and Docker connection settings.
 import { Command, InvalidArgumentError, Option } from "commander";
-import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
+import { EtcdError, type EtcdAuthOptions, type EtcdTlsOptions } from "../etcd/index.js";
+import { etcdFlagHint } from "./etcd-hints.js";
 
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
@@ -85,16 +86,22 @@ export const logLevelOption = (): Option =>
     .choices(["trace", "debug", "info", "warn", "error", "silent"])
     .default("info");
 
-/** Runs a command body; prints `hecd <name>: <message>` and sets exit code 1 on error. */
+/**
+ * Runs a command body; prints `hecd <name>: <message>` and sets exit code 1 on error. An etcd
+ * error is worded with `hint` (the --etcd flags unless the command says otherwise).
+ */
 export function action<T extends unknown[]>(
   name: string,
   fn: (...args: T) => Promise<void>,
+  hint?: (e: EtcdError, ...args: T) => string,
 ): (...args: T) => Promise<void> {
   return async (...args: T) => {
     try {
       await fn(...args);
     } catch (e) {
-      process.stderr.write(`hecd ${name}: ${(e as Error).message}\n`);
+      const text =
+        e instanceof EtcdError ? (hint ? hint(e, ...args) : etcdFlagHint(e)) : (e as Error).message;
+      process.stderr.write(`hecd ${name}: ${text}\n`);
       process.exitCode = 1;
     }
   };

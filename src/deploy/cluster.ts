@@ -1,18 +1,23 @@
 // Everything `hecd run/stop/scale/ps` need, resolved from flags, the environment,
-// a stack started by `hecd up` in --state-dir, or the agents' host records.
+// a running local stack (which the caller finds and passes in), or the agents' host records.
 import type { Logger } from "pino";
 import type { Layout, LayoutConfig } from "../agent/container.js";
 import type { DockerConnectOptions } from "../docker/connect.js";
-import type { EtcdAuthOptions, EtcdTlsOptions } from "../registry/etcd-client.js";
+import { EtcdUnreachableError, type EtcdAuthOptions, type EtcdTlsOptions } from "../etcd/index.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
-import { UnreachableError } from "../registry/errors.js";
 import { Registry } from "../registry/registry.js";
-import { readStackInfo, type StackInfo } from "../stack/state.js";
 import { readClusterFile } from "./config-file.js";
 import { connectHosts, hostsFromRegistry, parseHostSpec, type DeployHost, type HostSpec } from "./hosts.js";
 import type { Drainer } from "./stop.js";
 
-export interface ClusterOptions {
+/** What the cluster needs of a running local stack (`hecd up`'s stack info). */
+export interface LocalStack {
+  etcdEndpoints: string[];
+  dockerHosts: HostSpec[];
+  prefix: string;
+}
+
+export interface ClusterOptions<S extends LocalStack = LocalStack> {
   etcd?: string[];
   etcdTls?: EtcdTlsOptions;
   etcdAuth?: EtcdAuthOptions;
@@ -23,25 +28,30 @@ export interface ClusterOptions {
   configFile?: string;
   /** Only these host names (`--host`). */
   only?: string[];
+  /** The stack running in `stateDir`, if any: its etcd, Docker hosts and prefix are the last fallback. */
+  stack?: S;
+  /** Where the stack was looked for (named in errors). */
   stateDir?: string;
   prefix?: string;
   layout?: Layout;
   logger?: Logger;
   /** Builds a drainer for a running stack's HAProxy. */
-  drainerFor?: (stack: StackInfo) => Drainer | undefined;
+  drainerFor?: (stack: S) => Drainer | undefined;
 }
 
-export interface Cluster {
+export interface Cluster<S extends LocalStack = LocalStack> {
   registry: Registry;
   hosts: DeployHost[];
   layout: Omit<LayoutConfig, "hostIp" | "port">;
-  stack?: StackInfo;
+  stack?: S;
   drainer?: Drainer;
   close(): Promise<void>;
 }
 
-export async function openCluster(o: ClusterOptions): Promise<Cluster> {
-  const stack = readStackInfo(o.stateDir);
+export async function openCluster<S extends LocalStack = LocalStack>(
+  o: ClusterOptions<S>,
+): Promise<Cluster<S>> {
+  const stack = o.stack;
   const configPath = o.configFile ?? process.env.HECD_CONFIG;
   const file = configPath ? readClusterFile(configPath) : undefined;
   const fromEnv = (process.env.ETCDCTL_ENDPOINTS ?? "").split(",").filter((e) => e.trim() !== "");
@@ -68,7 +78,7 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
       logger: o.logger,
     });
   } catch (e) {
-    if (e instanceof UnreachableError) throw unreachableEtcd(endpoints, source, e);
+    if (e instanceof EtcdUnreachableError) throw unreachableFrom(source, e);
     throw e;
   }
   try {
@@ -108,15 +118,15 @@ export async function openCluster(o: ClusterOptions): Promise<Cluster> {
   }
 }
 
-/** etcd3's pool reports "endpoint recently failed" for a refused connection; say what to do instead. */
-function unreachableEtcd(endpoints: string[], source: string, e: UnreachableError): Error {
-  const raw = e.cause instanceof Error ? e.cause.message : e.message;
-  const cause = /recently failed|No connection established|ECONNREFUSED/i.test(raw)
-    ? "no answer (connection refused or timed out)"
-    : raw.replace(/\s+/g, " ").trim();
-  return new Error(
-    `cannot reach etcd at ${endpoints.join(", ")} (from ${source}): ${cause}; ` +
-      "is etcd running there? Pass --etcd http://HOST:2379 (or set ETCDCTL_ENDPOINTS), or start a stack with `hecd up`",
-    { cause: e },
-  );
+/** The same failure, naming where the endpoints came from. */
+function unreachableFrom(source: string, e: EtcdUnreachableError): EtcdUnreachableError {
+  // A refused connection reads "endpoint recently failed" from etcd3's pool; say it plainly.
+  return new EtcdUnreachableError({
+    endpoints: e.endpoints,
+    source,
+    detail: e.refused ? "no answer (connection refused or timed out)" : e.detail,
+    tls: e.tls,
+    refused: e.refused,
+    cause: e,
+  });
 }

@@ -4,15 +4,18 @@
 // client, which notices only after about 2x TTL; then a new lease is granted and every owned key is
 // written again under it.
 import { EventEmitter } from "node:events";
-import {
-  EtcdAuthenticationFailedError,
-  EtcdPermissionDeniedError,
-  GRPCUnauthenticatedError,
-  type Etcd3,
-} from "etcd3";
 import { pino, type Logger } from "pino";
-import { createEtcdClient, type EtcdAuthOptions, type EtcdTlsOptions } from "./etcd-client.js";
-import { UnreachableError } from "./errors.js";
+import {
+  classify,
+  connect,
+  grantLease,
+  keepAliveOnce,
+  resolveEndpoints,
+  revokeLease,
+  type EtcdAuthOptions,
+  type EtcdClient,
+  type EtcdTlsOptions,
+} from "../etcd/index.js";
 import { validateAddress } from "./keys.js";
 
 export interface RegistryOptions {
@@ -67,7 +70,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
   private barrier: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly client: Etcd3,
+    readonly client: EtcdClient,
     ttlSeconds: number,
     private readonly log: Logger,
   ) {
@@ -81,7 +84,14 @@ export class Registry extends EventEmitter<RegistryEvents> {
     if (!Number.isInteger(ttl) || ttl < 0 || (ttl > 0 && ttl < 2)) {
       throw new Error(`lease TTL ${ttl} is invalid: use a whole number of seconds >= 2 (or 0 for no lease)`);
     }
-    const client = createEtcdClient({ endpoints: opts.endpoints, tls: opts.tls, auth: opts.auth });
+    const endpoints = resolveEndpoints(opts.endpoints);
+    const client = connect({
+      endpoints,
+      tls: opts.tls,
+      auth: opts.auth,
+      dialTimeoutMs: 3000,
+      hostCooldownMs: 500,
+    });
     const reg = new Registry(client, ttl, opts.logger ?? pino({ level: "silent" }));
     try {
       await client
@@ -91,16 +101,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
       if (ttl > 0) reg.leaseId = await reg.grant();
     } catch (e) {
       client.close();
-      const msg = `cannot reach etcd at ${opts.endpoints.join(",")}: ${(e as Error).message}`;
-      // Credentials etcd refuses will not start working by retrying.
-      if (
-        e instanceof EtcdAuthenticationFailedError ||
-        e instanceof EtcdPermissionDeniedError ||
-        e instanceof GRPCUnauthenticatedError
-      ) {
-        throw new Error(`${msg} (check --etcd-user)`, { cause: e });
-      }
-      throw new UnreachableError("etcd", msg, { cause: e });
+      // Refused credentials come back as EtcdAuthError: retrying will not help.
+      throw classify(e, { endpoints, connecting: true });
     }
     if (ttl > 0) reg.scheduleKeepalive();
     return reg;
@@ -176,11 +178,9 @@ export class Registry extends EventEmitter<RegistryEvents> {
     await this.barrier;
     await Promise.all([...this.inflight]);
     if (opts.revoke && this.leaseId !== "0") {
-      await this.client.leaseClient
-        .leaseRevoke({ ID: this.leaseId }, { deadline: Date.now() + 3000 })
-        .catch((e: Error) =>
-          this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"),
-        );
+      await revokeLease(this.client, this.leaseId, 3000).catch((e: Error) =>
+        this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"),
+      );
     }
     this.client.close();
   }
@@ -273,12 +273,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return next;
   }
 
-  private async grant(): Promise<string> {
-    const r = await this.client.leaseClient.leaseGrant(
-      { TTL: this.ttlSeconds },
-      { deadline: Date.now() + 3000 },
-    );
-    return String(r.ID);
+  private grant(): Promise<string> {
+    return grantLease(this.client, this.ttlSeconds, 3000);
   }
 
   private get intervalMs(): number {
@@ -298,7 +294,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
   private async tick(): Promise<void> {
     if (this.closed) return;
     try {
-      const ttl = await this.keepaliveOnce(this.leaseId, Math.min(2000, this.intervalMs * 2));
+      const ttl = await keepAliveOnce(this.client, this.leaseId, Math.min(2000, this.intervalMs * 2));
       if (ttl <= 0) {
         this.log.warn(
           { lease: this.leaseId },
@@ -344,26 +340,6 @@ export class Registry extends EventEmitter<RegistryEvents> {
       this.state = "ok";
       this.log.info({ lease: id, keys: this.owned.size }, "new etcd lease granted; keys registered again");
       this.emit("lease-regranted", id);
-    });
-  }
-
-  /** One keepalive round trip; resolves with the remaining TTL (<= 0: the lease is gone). */
-  private async keepaliveOnce(id: string, timeoutMs: number): Promise<number> {
-    const stream = await this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + timeoutMs });
-    return await new Promise<number>((resolve, reject) => {
-      let settled = false;
-      const done = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        stream.on("error", () => {});
-        stream.end();
-        fn();
-      };
-      const timer = setTimeout(() => done(() => reject(new Error("keepalive timed out"))), timeoutMs);
-      stream.on("data", (res: { TTL?: string | number }) => done(() => resolve(Number(res.TTL ?? 0))));
-      stream.on("error", (err: Error) => done(() => reject(err)));
-      stream.write({ ID: id });
     });
   }
 }

@@ -97,19 +97,10 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       ? o.etcd
       : await startEtcd(paths.etcdData, join(paths.logDir, "etcd.log"), log, cleanups);
 
-    let first: ReturnType<typeof serversBelow>;
     const backend: Backend = await createBackend({ backend: "etcdv3", nodes: etcdEndpoints });
     cleanups.push(() => backend.close());
-    try {
-      first = serversBelow(prefix, (await backend.getValues([prefix])).values);
-    } catch (e) {
-      if (!o.etcd?.length) throw e;
-      throw new Error(
-        `cannot use the etcd given with --etcd: ${(e as Error).message.replace(/; is etcd running\? pass -node$/, "")}; ` +
-          "is etcd running there? Fix --etcd, or leave it out and `hecd up` starts its own etcd",
-        { cause: e },
-      );
-    }
+    // An etcd error here is typed (src/etcd/); the CLI words it for --etcd.
+    const first = serversBelow(prefix, (await backend.getValues([prefix])).values);
     const syncRef: { current?: LbSync } = {};
     const haproxy = await superviseHaproxy(
       {

@@ -5,7 +5,22 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { etcdctl, mutualTls, startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { makeTestCerts, type TestCerts } from "../harness/tls.js";
-import { Registry } from "../../src/registry/registry.js";
+import { etcdFlagHint } from "../../src/cli/etcd-hints.js";
+import { EtcdAuthError, EtcdConfigError, EtcdError } from "../../src/etcd/index.js";
+import { Registry, type RegistryOptions } from "../../src/registry/registry.js";
+
+/** A failed Registry.connect: the typed error, and the text `hecd agent` prints for it. */
+async function connectFailure(opts: RegistryOptions): Promise<{ error: EtcdError; text: string }> {
+  const error: unknown = await Registry.connect(opts).then(
+    async (reg) => {
+      await reg.close();
+      return new Error("Registry.connect succeeded");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EtcdError);
+  return { error: error as EtcdError, text: etcdFlagHint(error as EtcdError) };
+}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -38,13 +53,14 @@ describe("etcd with user auth", () => {
   });
 
   it("fails with a clear error on a wrong password", async () => {
-    await expect(
-      Registry.connect({
-        endpoints: [etcd.endpoint],
-        ttlSeconds: 3,
-        auth: { username: "hecd", password: "wrong" },
-      }),
-    ).rejects.toThrow(
+    const { error, text } = await connectFailure({
+      endpoints: [etcd.endpoint],
+      ttlSeconds: 3,
+      auth: { username: "hecd", password: "wrong" },
+    });
+    expect(error).toBeInstanceOf(EtcdAuthError);
+    expect(error.code).toBe("ETCD_AUTH");
+    expect(text).toMatch(
       /cannot reach etcd at .*(authentication failed|invalid user ID or password).*check --etcd-user/i,
     );
   });
@@ -73,18 +89,22 @@ describe("etcd over TLS with client certificates", () => {
   });
 
   it("refuses https endpoints without a CA, and a CA with http endpoints, naming the fix", async () => {
-    await expect(Registry.connect({ endpoints: [endpoint], ttlSeconds: 3 })).rejects.toThrow(
-      /pass --etcd-cacert FILE/,
-    );
-    await expect(
-      Registry.connect({
-        endpoints: ["http://127.0.0.1:2379"],
-        ttlSeconds: 3,
-        tls: { ca: certs.ca },
-      }),
-    ).rejects.toThrow(/write them as https:\/\/HOST:PORT/);
-    await expect(
-      Registry.connect({ endpoints: [endpoint], ttlSeconds: 3, tls: { ca: join(dir, "missing.pem") } }),
-    ).rejects.toThrow(/cannot read etcd CA file .*missing\.pem/);
+    const noCa = await connectFailure({ endpoints: [endpoint], ttlSeconds: 3 });
+    expect(noCa.error).toMatchObject({ code: "ETCD_CONFIG", problem: "https-without-ca" });
+    expect(noCa.text).toMatch(/pass --etcd-cacert FILE/);
+    const httpCa = await connectFailure({
+      endpoints: ["http://127.0.0.1:2379"],
+      ttlSeconds: 3,
+      tls: { ca: certs.ca },
+    });
+    expect(httpCa.error).toBeInstanceOf(EtcdConfigError);
+    expect(httpCa.text).toMatch(/write them as https:\/\/HOST:PORT/);
+    const missing = await connectFailure({
+      endpoints: [endpoint],
+      ttlSeconds: 3,
+      tls: { ca: join(dir, "missing.pem") },
+    });
+    expect(missing.error).toMatchObject({ code: "ETCD_CONFIG", problem: "unreadable-file" });
+    expect(missing.text).toMatch(/cannot read etcd CA file .*missing\.pem/);
   });
 });

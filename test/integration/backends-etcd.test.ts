@@ -1,6 +1,8 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
+import { createConfdBackend } from "../../src/cli/commands/confd.js";
+import { EtcdUnreachableError } from "../../src/etcd/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { freePort, within } from "../harness/ports.js";
 import {
@@ -77,8 +79,9 @@ describe("etcd (v2 API) backend: getValues", () => {
 
   it("names the endpoint and the fix when etcd is not there", async () => {
     const port = await freePort();
-    const dead = await createBackend({ backend: "etcd", nodes: [`127.0.0.1:${port}`] });
+    const dead = await createConfdBackend({ backend: "etcd", nodes: [`127.0.0.1:${port}`] });
     try {
+      await expect(dead.getValues(["/app"])).rejects.toBeInstanceOf(EtcdUnreachableError);
       await expect(dead.getValues(["/app"])).rejects.toThrow(
         new RegExp(
           `cannot reach etcd at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*; is etcd running\\? pass -node`,

@@ -2,6 +2,8 @@ import { rmSync } from "node:fs";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
+import { createConfdBackend } from "../../src/cli/commands/confd.js";
+import { EtcdUnreachableError } from "../../src/etcd/index.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { freePort, waitFor, within } from "../harness/ports.js";
 import {
@@ -76,8 +78,9 @@ describe("etcdv3 backend: getValues", () => {
 
   it("names the endpoint and the fix when etcd is not there", async () => {
     const port = await freePort();
-    const dead = await createBackend({ backend: "etcdv3", nodes: [`127.0.0.1:${port}`] });
+    const dead = await createConfdBackend({ backend: "etcdv3", nodes: [`127.0.0.1:${port}`] });
     try {
+      await expect(dead.getValues(["/app"])).rejects.toBeInstanceOf(EtcdUnreachableError);
       await expect(dead.getValues(["/app"])).rejects.toThrow(
         new RegExp(`cannot reach etcd at http://127\\.0\\.0\\.1:${port}: .*; is etcd running\\? pass -node`),
       );

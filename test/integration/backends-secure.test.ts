@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBackend, type Backend } from "../../src/backends/index.js";
+import type { Backend } from "../../src/backends/index.js";
+import { createConfdBackend } from "../../src/cli/commands/confd.js";
 import { etcdctl, mutualTls, startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { within } from "../harness/ports.js";
 import { makeTestCerts, type TestCerts } from "../harness/tls.js";
@@ -18,8 +19,9 @@ let tlsAdmin: Etcd3;
 let authEtcd: EtcdServer;
 const open: Backend[] = [];
 
-async function make(config: Parameters<typeof createBackend>[0]): Promise<Backend> {
-  const b = await createBackend(config);
+/** A backend as `hecd confd` builds it (its errors name confd's flags). */
+async function make(config: Parameters<typeof createConfdBackend>[0]): Promise<Backend> {
+  const b = await createConfdBackend(config);
   open.push(b);
   return b;
 }

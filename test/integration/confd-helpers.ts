@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
-import { createBackend } from "../../src/backends/index.js";
+import { createConfdBackend } from "../../src/cli/commands/confd.js";
 import type { CycleReport } from "../../src/confd/cycle.js";
 import { runConfd } from "../../src/confd/main.js";
 
@@ -60,7 +60,7 @@ export async function confdInProcess(
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     logStream,
-    createBackend,
+    createBackend: createConfdBackend,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onCycle ? { onCycle: opts.onCycle } : {}),
   });

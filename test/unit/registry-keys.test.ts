@@ -12,7 +12,6 @@ import {
   serviceKey,
   validateAddress,
 } from "../../src/registry/keys.js";
-import { resolveEndpoints } from "../../src/registry/etcd-client.js";
 import { decide, normalizePortSpec, type LayoutConfig } from "../../src/agent/container.js";
 import { parseEvent } from "../../src/agent/events.js";
 import { resolveDockerEndpoint } from "../../src/docker/connect.js";
@@ -96,18 +95,6 @@ describe("validateAddress", () => {
         expect(addressHost(v)).toBe(ip);
       }),
     );
-  });
-});
-
-describe("etcd endpoints", () => {
-  it("takes the list, else ETCDCTL_ENDPOINTS, else fails naming the fix", () => {
-    expect(resolveEndpoints(["http://127.0.0.1:2379"], {})).toEqual(["http://127.0.0.1:2379"]);
-    expect(resolveEndpoints([], { ETCDCTL_ENDPOINTS: "http://a:1, http://b:2" })).toEqual([
-      "http://a:1",
-      "http://b:2",
-    ]);
-    expect(() => resolveEndpoints([], {})).toThrow(/pass --etcd .* or set ETCDCTL_ENDPOINTS/);
-    expect(() => resolveEndpoints(["http://a b:1"], {})).toThrow(/not of the form/);
   });
 });
 

@@ -4,9 +4,9 @@ import { pino } from "pino";
 import { startAgent, type AgentHandle, type AgentOptions, type AgentStatus } from "../../agent/agent.js";
 import { registerAgentMetrics } from "../../metrics/agent.js";
 import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../../metrics/server.js";
+import { EtcdUnreachableError, resolveEndpoints } from "../../etcd/index.js";
 import { UnreachableError } from "../../registry/errors.js";
 import { DEFAULT_PREFIX } from "../../registry/keys.js";
-import { resolveEndpoints } from "../../registry/etcd-client.js";
 import {
   action,
   addDockerOptions,
@@ -138,7 +138,7 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
       try {
         agent = await startAgent(options);
       } catch (e) {
-        if (!(e instanceof UnreachableError)) throw e;
+        if (!(e instanceof UnreachableError || e instanceof EtcdUnreachableError)) throw e;
         log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
         await Promise.race([new Promise((r) => setTimeout(r, delay)), stopRequested]);
         if (stopSignal) {

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
-import { createBackend } from "../../backends/index.js";
+import { createBackend, type Backend, type BackendConfig } from "../../backends/index.js";
 import { runConfd } from "../../confd/main.js";
+import { confdEtcdHint } from "../etcd-hints.js";
+
+/** A backend whose etcd errors name confd's flags (-node, -username, -client-ca-keys). */
+export function createConfdBackend(config: BackendConfig): Promise<Backend> {
+  return createBackend({ ...config, etcdHint: confdEtcdHint });
+}
 
 /** `hecd confd ...`: confd's Go-style flags are parsed by hand, so commander passes them through. */
 export function registerConfd(program: Command): void {
@@ -23,7 +29,7 @@ export function registerConfd(program: Command): void {
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
         signal: ac.signal,
-        createBackend,
+        createBackend: createConfdBackend,
       });
       process.exitCode = code;
       process.removeListener("SIGINT", stop);

@@ -8,7 +8,7 @@ import { scaleService } from "../../deploy/scale.js";
 import { findByName, stopPlaced } from "../../deploy/stop.js";
 import { listManaged } from "../../deploy/inventory.js";
 import { stackDrainer } from "../../stack/drain.js";
-import { DEFAULT_STATE_DIR } from "../../stack/state.js";
+import { DEFAULT_STATE_DIR, readStackInfo } from "../../stack/state.js";
 import {
   action,
   addDockerOptions,
@@ -56,6 +56,7 @@ async function withCluster<T>(o: CommonOptions, fn: (c: Cluster) => Promise<T>):
     dockerTls: { tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
     configFile: o.config,
     only: o.host ?? [],
+    stack: readStackInfo(o.stateDir),
     stateDir: o.stateDir,
     prefix: o.prefix,
     layout: o.layout,

@@ -3,6 +3,8 @@ import { Command, Option } from "commander";
 import { pino } from "pino";
 import { DEMO_SERVICE, startStack } from "../../stack/up.js";
 import { DEFAULT_STATE_DIR } from "../../stack/state.js";
+import type { EtcdError } from "../../etcd/index.js";
+import { etcdFlagHint, upGivenEtcdHint } from "../etcd-hints.js";
 import { action, collect, logLevelOption, tcpPort, wholeNumber } from "../options.js";
 
 interface UpCli {
@@ -54,65 +56,74 @@ export function registerUp(program: Command): void {
     )
     .addOption(logLevelOption())
     .action(
-      action("up", async (o: UpCli) => {
-        const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
-        const starting = startStack({
-          stateDir: o.stateDir,
-          port: o.port,
-          bind: o.bind,
-          etcd: o.etcd ?? [],
-          dockerHost: o.dockerHost,
-          hostIp: o.hostIp,
-          prefix: o.prefix,
-          ttlSeconds: o.ttl,
-          demo: o.demo === true ? 3 : o.demo,
-          ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
-          logger: log,
-        });
-        let stopping = false;
-        const onSignal = (sig: string): void => {
+      action(
+        "up",
+        async (o: UpCli) => {
+          const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
+          const starting = startStack({
+            stateDir: o.stateDir,
+            port: o.port,
+            bind: o.bind,
+            etcd: o.etcd ?? [],
+            dockerHost: o.dockerHost,
+            hostIp: o.hostIp,
+            prefix: o.prefix,
+            ttlSeconds: o.ttl,
+            demo: o.demo === true ? 3 : o.demo,
+            ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+            logger: log,
+          });
+          let stopping = false;
+          const onSignal = (sig: string): void => {
+            if (stopping) return;
+            stopping = true;
+            log.info({ signal: sig }, "stopping the stack");
+            // A signal during start-up waits for it, so nothing it started is left behind.
+            void starting
+              .then(
+                (s) => s.stop(),
+                () => undefined,
+              )
+              .finally(() => process.exit(process.exitCode ?? 0));
+          };
+          process.on("SIGINT", () => onSignal("SIGINT"));
+          process.on("SIGTERM", () => onSignal("SIGTERM"));
+          const stack = await starting;
           if (stopping) return;
-          stopping = true;
-          log.info({ signal: sig }, "stopping the stack");
-          // A signal during start-up waits for it, so nothing it started is left behind.
-          void starting
-            .then(
-              (s) => s.stop(),
-              () => undefined,
-            )
-            .finally(() => process.exit(process.exitCode ?? 0));
-        };
-        process.on("SIGINT", () => onSignal("SIGINT"));
-        process.on("SIGTERM", () => onSignal("SIGTERM"));
-        const stack = await starting;
-        if (stopping) return;
-        const out: string[] = [
-          "hecd stack is up.",
-          `  service URL:  ${stack.info.haproxy.url}`,
-          `  stats page:   ${stack.info.haproxy.statsUrl}  (user ${stack.statsUser})`,
-          stack.passwordCreated
-            ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
-            : `  stats password: stored in ${stack.passwordFile}`,
-          `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
-          ...(stack.metricsUrl ? [`  metrics:      ${stack.metricsUrl}`] : []),
-          `  state dir:    ${o.stateDir}`,
-        ];
-        if (stack.demo.length > 0) {
-          out.push(
-            `  demo service "${DEMO_SERVICE}": ${stack.demo.map((d) => `${d.name} (${d.address})`).join(", ")}`,
-          );
-          out.push(
-            "",
-            "Try:",
-            `  curl ${stack.info.haproxy.url}`,
-            `  hecd ps${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-            `  hecd scale ${DEMO_SERVICE} 6${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-            `  hecd stop --service ${DEMO_SERVICE}${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-          );
-        }
-        out.push("", "Press Ctrl-C to stop everything.");
-        process.stdout.write(out.join("\n") + "\n");
-        await new Promise<void>(() => {});
-      }),
+          const out: string[] = [
+            "hecd stack is up.",
+            `  service URL:  ${stack.info.haproxy.url}`,
+            `  stats page:   ${stack.info.haproxy.statsUrl}  (user ${stack.statsUser})`,
+            stack.passwordCreated
+              ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
+              : `  stats password: stored in ${stack.passwordFile}`,
+            `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
+            ...(stack.metricsUrl ? [`  metrics:      ${stack.metricsUrl}`] : []),
+            `  state dir:    ${o.stateDir}`,
+          ];
+          if (stack.demo.length > 0) {
+            out.push(
+              `  demo service "${DEMO_SERVICE}": ${stack.demo.map((d) => `${d.name} (${d.address})`).join(", ")}`,
+            );
+            out.push(
+              "",
+              "Try:",
+              `  curl ${stack.info.haproxy.url}`,
+              `  hecd ps${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+              `  hecd scale ${DEMO_SERVICE} 6${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+              `  hecd stop --service ${DEMO_SERVICE}${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
+            );
+          }
+          out.push("", "Press Ctrl-C to stop everything.");
+          process.stdout.write(out.join("\n") + "\n");
+          await new Promise<void>(() => {});
+        },
+        upEtcdHint,
+      ),
     );
+}
+
+/** An etcd given with --etcd that fails could be left out: `hecd up` then starts its own. */
+function upEtcdHint(e: EtcdError, o: UpCli): string {
+  return o.etcd?.length ? upGivenEtcdHint(e) : etcdFlagHint(e);
 }
