@@ -2,7 +2,7 @@ import type { CheckOptions, RuntimeApi, RuntimeCommand } from "./runtime.js";
 import { commands, HaproxyCommandError } from "./runtime.js";
 import type { ServerState } from "./parse.js";
 import { describeAction, planBackend, type Action } from "./plan.js";
-import { normalizeServers, silentLogger, type Logger, type RejectedServer } from "./servers.js";
+import { silentLogger, type Logger, type ServerEntry } from "./servers.js";
 
 export interface DrainOptions {
   /** Longest wait for current sessions to end before they are shut down. */
@@ -74,7 +74,6 @@ export interface ApplyReport {
   removed: DrainResult[];
   /** Removals left running in the background (with `drains`). */
   draining: string[];
-  rejected: RejectedServer[];
   failed: { action: string; error: string }[];
 }
 
@@ -203,19 +202,18 @@ async function undoAdd(runtime: RuntimeApi, backend: string, name: string): Prom
 }
 
 /**
- * Brings one backend's live servers to `desired` (registry name -> "ip:port") through
- * the runtime API, without a reload: adds, re-addresses, repairs, then drains and removes
- * vanished servers (concurrently). Invalid entries are refused and reported; a failed
- * action is reported and does not stop the others.
+ * Brings one backend's live servers to `servers` (validated entries, see normalizeServers)
+ * through the runtime API, without a reload: adds, re-addresses, repairs, then drains and
+ * removes vanished servers (concurrently). A failed action is reported and does not stop
+ * the others.
  */
 export async function applyBackends(
   runtime: RuntimeApi,
   backend: string,
-  desired: ReadonlyMap<string, string>,
+  servers: readonly ServerEntry[],
   opts: ApplyOptions,
 ): Promise<ApplyReport> {
   const log = opts.drain.log;
-  const { servers, rejected } = normalizeServers(desired, log);
   const drains = opts.drains;
   // A server wanted again while it drains is re-added once its drain has finished.
   if (drains) await drains.waitFor(servers.map((e) => e.name));
@@ -230,7 +228,6 @@ export async function applyBackends(
     repaired: [],
     removed: [],
     draining: [],
-    rejected,
     failed: [],
   };
   const fail = (a: Action, e: unknown): void => {

@@ -5,7 +5,8 @@ import type { MasterCli, ReloadResult } from "./master.js";
 import { seamlessReload } from "./reload.js";
 import type { RuntimeApi } from "./runtime.js";
 import { CHECK_CONFIGURED, CHECK_ENABLED, type ServerState } from "./parse.js";
-import { normalizeServers, silentLogger, type Logger, type ServerEntry } from "./servers.js";
+import type { Logger, ServerEntry } from "./servers.js";
+import { SerialQueue } from "../util/serial.js";
 
 export interface ControllerOptions {
   runtime: RuntimeApi;
@@ -26,13 +27,13 @@ export interface SyncReport {
 }
 
 /**
- * Keeps one HAProxy in line with a desired server set: rewrites the config file (so a
+ * Keeps one HAProxy in line with a desired server set (validated entries): rewrites the config file (so a
  * reload or restart reproduces the live state) and applies the set through the runtime
  * API; when something outside the server lines changed, falls back to a seamless reload.
  * Calls are serialized, so a drift check never races a watcher-driven update.
  */
 export class HaproxyController {
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private config: HaproxyConfigOptions;
   private readonly drains = new DrainTracker();
   /** Config file writes queued behind runtime applies; never rejects. */
@@ -44,7 +45,7 @@ export class HaproxyController {
    * lets a watcher-driven sync skip `show servers state`. Drift repair and reloads always
    * read the real view.
    */
-  private known: ServerEntry[] | undefined;
+  private known: readonly ServerEntry[] | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     this.config = o.config;
@@ -67,8 +68,7 @@ export class HaproxyController {
   }
 
   /** True when the config file on disk is not what this desired set renders to. */
-  configFileDiffers(desired: ReadonlyMap<string, string>): boolean {
-    const { servers } = normalizeServers(desired, silentLogger);
+  configFileDiffers(servers: readonly ServerEntry[]): boolean {
     return readConfigIfExists(this.o.configPath) !== renderConfig(this.config, servers);
   }
 
@@ -82,8 +82,8 @@ export class HaproxyController {
    * the background right after (see flushed()), so the caller's next change is not held
    * up by an fsync.
    */
-  sync(desired: ReadonlyMap<string, string>): Promise<SyncReport> {
-    return this.serialized(() => this.syncNow(desired, { queueFileWrite: true, trustKnown: true }));
+  sync(servers: readonly ServerEntry[]): Promise<SyncReport> {
+    return this.queue.run(() => this.syncNow(servers, { queueFileWrite: true, trustKnown: true }));
   }
 
   /**
@@ -91,16 +91,10 @@ export class HaproxyController {
    * ones, with the config file on disk up to date.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.serialized(async () => {
+    return this.queue.run(async () => {
       await this.writes;
       return fn();
     });
-  }
-
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 
   /** `known` as `show servers state` would list it, minus servers whose drain still runs. */
@@ -143,10 +137,9 @@ export class HaproxyController {
    * before it resolves unless `queueFileWrite`.
    */
   async syncNow(
-    desired: ReadonlyMap<string, string>,
+    servers: readonly ServerEntry[],
     opts: { queueFileWrite?: boolean; trustKnown?: boolean } = {},
   ): Promise<SyncReport> {
-    const { servers } = normalizeServers(desired, silentLogger);
     const known = opts.trustKnown === true ? this.known : undefined;
     this.known = undefined;
     const text = renderConfig(this.config, servers);
@@ -154,7 +147,7 @@ export class HaproxyController {
     const bin = this.o.haproxyBin ?? "haproxy";
     const drain: DrainOptions = { timeoutMs: this.o.drainTimeoutMs ?? 30_000, pollMs: 100, log: this.o.log };
     const apply = async (live?: readonly ServerState[]): Promise<ApplyReport> => {
-      const report = await applyBackends(this.o.runtime, this.config.backend, desired, {
+      const report = await applyBackends(this.o.runtime, this.config.backend, servers, {
         check: this.config.check,
         drain,
         drains: this.drains,

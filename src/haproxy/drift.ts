@@ -1,14 +1,17 @@
 import { describeAction, planBackend } from "./plan.js";
 import type { HaproxyController, SyncReport } from "./controller.js";
 import type { RuntimeApi } from "./runtime.js";
-import { normalizeServers, silentLogger, type Logger } from "./servers.js";
+import type { Logger, ServerEntry } from "./servers.js";
 
 export interface DriftOptions {
   controller: HaproxyController;
   runtime: RuntimeApi;
   backend: string;
-  /** The desired set, read fresh from etcd each time (registry name -> "ip:port"). */
-  desired: () => Promise<ReadonlyMap<string, string>>;
+  /**
+   * The desired set, read fresh from its source (etcd) each time. Called inside the
+   * controller's queue, so no apply queued earlier can land after it with older data.
+   */
+  desired: () => Promise<readonly ServerEntry[]>;
   intervalMs: number;
   log: Logger;
 }
@@ -33,22 +36,19 @@ export function startDriftRepair(o: DriftOptions): DriftRepairer {
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
 
-  const checkNow = async (): Promise<DriftCheck> => {
-    const desired = await o.desired();
-    return o.controller.exclusive(() => compareAndRepair(desired));
-  };
+  const checkNow = (): Promise<DriftCheck> =>
+    o.controller.exclusive(async () => compareAndRepair(await o.desired()));
 
-  const compareAndRepair = async (desired: ReadonlyMap<string, string>): Promise<DriftCheck> => {
-    const { servers } = normalizeServers(desired, silentLogger);
+  const compareAndRepair = async (servers: readonly ServerEntry[]): Promise<DriftCheck> => {
     const live = await o.runtime.showServersState(o.backend);
     const draining = o.controller.draining();
     const drift = planBackend(live, servers)
       .filter((a) => a.kind !== "remove" || !draining.has(a.name))
       .map(describeAction);
-    if (o.controller.configFileDiffers(desired)) drift.push("rewrite the config file");
+    if (o.controller.configFileDiffers(servers)) drift.push("rewrite the config file");
     if (drift.length === 0) return { drift };
     for (const d of drift) o.log.warn({ backend: o.backend, drift: d }, `HAProxy drifted from etcd: ${d}`);
-    const repair = await o.controller.syncNow(desired);
+    const repair = await o.controller.syncNow(servers);
     for (const f of repair.apply.failed)
       o.log.error({ backend: o.backend }, `drift repair failed: ${f.action}: ${f.error}`);
     o.log.info({ backend: o.backend, repaired: drift.length - repair.apply.failed.length }, "drift repaired");

@@ -6,16 +6,16 @@ import { HaproxyController, type SyncReport } from "./controller.js";
 import { startDriftRepair, type DriftRepairer } from "./drift.js";
 import { startHaproxyProcess, type HaproxyProcess } from "./process.js";
 import { loadOrCreateStatsPassword } from "./secrets.js";
-import { normalizeServers, type Logger } from "./servers.js";
+import type { Logger, ServerEntry } from "./servers.js";
 
 export interface ManagedHaproxyOptions {
   stateDir: string;
   /** Frontend port (hecd up's --port). */
   port: number;
-  /** The desired set now (registry name -> "ip:port"), for the first config. */
-  initial: ReadonlyMap<string, string>;
-  /** Reads the desired set from etcd; drift repair calls it every `driftIntervalMs`. */
-  desired: () => Promise<ReadonlyMap<string, string>>;
+  /** The desired set now (validated entries), for the first config. */
+  initial: readonly ServerEntry[];
+  /** Reads the desired set from its source (etcd); drift repair calls it every `driftIntervalMs`. */
+  desired: () => Promise<readonly ServerEntry[]>;
   driftIntervalMs?: number;
   drainTimeoutMs?: number;
   log: Logger;
@@ -34,7 +34,7 @@ export interface ManagedHaproxy {
   /** Stats page credentials; `passwordCreated` tells the caller to print it (once). */
   stats: { user: string; password: string; passwordCreated: boolean; passwordPath: string; uri: string };
   /** Applies a new desired set (call on every etcd change). */
-  sync(desired: ReadonlyMap<string, string>): Promise<SyncReport>;
+  sync(servers: readonly ServerEntry[]): Promise<SyncReport>;
   /**
    * Stops drift repair, lets running drains end, then stops HAProxy gracefully: in-flight
    * requests finish; after `graceMs` (default 5000) whatever is left, such as idle
@@ -62,8 +62,7 @@ export async function startManagedHaproxy(opts: ManagedHaproxyOptions): Promise<
   };
   const configPath = join(o.stateDir, "haproxy.cfg");
   const bin = o.haproxyBin ?? "haproxy";
-  const { servers } = normalizeServers(o.initial, o.log);
-  await writeConfigAtomic(configPath, renderConfig(options, servers), bin);
+  await writeConfigAtomic(configPath, renderConfig(options, o.initial), bin);
   const hp = await startHaproxyProcess({
     stateDir: o.stateDir,
     configPath,
@@ -103,7 +102,7 @@ export async function startManagedHaproxy(opts: ManagedHaproxyOptions): Promise<
       passwordPath: secret.path,
       uri: "/admin-status",
     },
-    sync: (desired) => controller.sync(desired),
+    sync: (servers) => controller.sync(servers),
     stop: async (s = {}) => {
       await drift.stop();
       let timer: NodeJS.Timeout | undefined;

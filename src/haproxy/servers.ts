@@ -24,12 +24,14 @@ export interface Logger {
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /**
- * Validates a desired set (registry name -> "ip:port"). Names are mapped to safe server
- * names; a value that is not an IP:port is refused with a log line and never used.
+ * The edge where values from etcd become servers: validates a desired set (registry name
+ * -> "ip:port"), sorted by name. Names are mapped to safe server names; a value that is
+ * not an IP:port is refused with a log line and never used. Everything below takes the
+ * returned entries and never parses the strings again.
  */
 export function normalizeServers(
   desired: ReadonlyMap<string, string>,
-  log: Logger,
+  log: Logger = silentLogger,
 ): { servers: ServerEntry[]; rejected: RejectedServer[] } {
   const servers: ServerEntry[] = [];
   const rejected: RejectedServer[] = [];

@@ -1,10 +1,10 @@
 // `hecd up`: the whole stack on one machine. Starts and supervises a single-member etcd
-// (unless endpoints are given) and HAProxy in master-worker mode as child processes, runs
-// the agent for the local Docker engine and the etcd -> HAProxy sync in-process, and
-// optionally a demo service. stop() undoes all of it.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+// (unless endpoints are given), runs the load balancer (HAProxy kept in step with etcd)
+// and the agent for the local Docker engine in-process, and optionally a demo service.
+// stop() undoes all of it.
+import { rmSync } from "node:fs";
 import { isIP } from "node:net";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { startAgent, type AgentHandle } from "../agent/agent.js";
 import { createBackend } from "../backends/index.js";
@@ -13,14 +13,13 @@ import { runContainers, type Launched } from "../deploy/run.js";
 import { connectHosts, type DeployHost } from "../deploy/hosts.js";
 import { listManaged } from "../deploy/inventory.js";
 import { dockerClient, resolveDockerEndpoint } from "../docker/connect.js";
-import { startManagedHaproxy, type ManagedHaproxy, type ManagedHaproxyOptions } from "../haproxy/managed.js";
 import { ensureDemoImage } from "../images/demo.js";
+import { etcdSource, type DesiredState } from "../lb/desired.js";
+import { startLoadBalancer } from "../lb/load-balancer.js";
 import { registerAgentMetrics } from "../metrics/agent.js";
-import { createLbMetrics } from "../metrics/lb.js";
 import { newMetricsRegistry, parseListenAddress, startMetricsServer } from "../metrics/server.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
 import { SupervisedChild } from "./child.js";
-import { startLbSync, serversBelow, type LbSync } from "./lb-sync.js";
 import { freeLoopbackPort } from "./ports.js";
 import { dockerEngineProblem, formatMissing, missingBinaries, which, type Missing } from "./prereq.js";
 import { ensureStateDir, readStackInfo, statePaths, writeStackInfo, type StackInfo } from "./state.js";
@@ -99,45 +98,29 @@ export async function startStack(o: UpOptions): Promise<Stack> {
 
     const backend: Backend = await createBackend({ backend: "etcdv3", nodes: etcdEndpoints });
     cleanups.push(() => backend.close());
+    const source = etcdSource(backend, prefix);
     // An etcd error here is typed (src/etcd/); the CLI words it for --etcd.
-    const first = serversBelow(prefix, (await backend.getValues([prefix])).values);
-    const syncRef: { current?: LbSync } = {};
-    const haproxy = await superviseHaproxy(
-      {
+    const first: DesiredState = await source.read();
+    const metricsRegistry = o.metrics !== undefined ? newMetricsRegistry() : undefined;
+    const lb = await startLoadBalancer({
+      source,
+      initial: first,
+      haproxy: {
         stateDir: paths.dir,
         port: o.port ?? 8080,
-        initial: first,
-        desired: async () => syncRef.current?.desired() ?? first,
         config: { bindAddress: o.bind ?? "*", ...(o.check ? { check: o.check } : {}) },
-        log,
       },
       log,
-    ).catch((e: Error) => {
+      ...(metricsRegistry ? { metrics: metricsRegistry } : {}),
+    }).catch((e: Error) => {
       if (!/Address already in use/.test(e.message)) throw e;
       throw new Error(
         `port ${o.port ?? 8080} on ${o.bind ?? "*"} is already in use: pick another with --port (and --bind)\n${e.message}`,
         { cause: e },
       );
     });
-    cleanups.push(() => haproxy.stop());
-    const metricsRegistry = o.metrics !== undefined ? newMetricsRegistry() : undefined;
-    const lbMetrics = metricsRegistry
-      ? createLbMetrics(metricsRegistry, {
-          desiredServers: () => syncRef.current?.desired().size ?? 0,
-          haproxyRestarts: () => haproxy.restarts(),
-        })
-      : undefined;
-    const sync = startLbSync({
-      backend,
-      prefix,
-      apply: (desired) => haproxy.current().sync(desired),
-      logger: log,
-      ...(lbMetrics ? { onApply: (report, ms) => lbMetrics.applied(report, ms) } : {}),
-    });
-    syncRef.current = sync;
-    cleanups.push(() => sync.stop());
-    await sync.ready;
-    const managed = haproxy.current();
+    cleanups.push(() => lb.stop());
+    const managed = lb.haproxy();
 
     const hostIp = o.hostIp ?? "127.0.0.1";
     const agent: AgentHandle = await startAgent({
@@ -272,76 +255,4 @@ async function removeService(hosts: readonly DeployHost[], service: string, log:
       }
     }),
   );
-}
-
-interface SupervisedHaproxy {
-  current(): ManagedHaproxy;
-  /** Times HAProxy was started again after exiting on its own. */
-  restarts(): number;
-  stop(): Promise<void>;
-}
-
-/** HAProxy under supervision: if the master dies on its own it is started again from the desired set. */
-async function superviseHaproxy(opts: ManagedHaproxyOptions, log: Logger): Promise<SupervisedHaproxy> {
-  let managed = await startManagedHaproxy(opts);
-  let stopping = false;
-  let restarts = 0;
-  let restarted = 0;
-  const watch = (m: ManagedHaproxy): void => {
-    void m.process.exited.then(async (how) => {
-      if (stopping || m !== managed) return;
-      await m.drift.stop();
-      // A master killed outright can leave its worker behind; let it finish its requests.
-      signalStrays(m.configPath, "SIGUSR1");
-      while (!stopping) {
-        const delay = Math.min(30_000, 250 * 2 ** Math.min(++restarts, 7));
-        log.error({ how, restartInMs: delay }, "HAProxy exited; restarting it");
-        await new Promise((r) => setTimeout(r, delay));
-        if (stopping) return;
-        try {
-          managed = await startManagedHaproxy({ ...opts, initial: await opts.desired() });
-          restarted++;
-          watch(managed);
-          return;
-        } catch (e) {
-          log.error({ err: (e as Error).message }, "HAProxy restart failed");
-        }
-      }
-    });
-  };
-  watch(managed);
-  return {
-    current: () => managed,
-    restarts: () => restarted,
-    stop: async () => {
-      stopping = true;
-      await managed.stop();
-      if (signalStrays(managed.configPath, "SIGTERM") > 0) {
-        await new Promise((r) => setTimeout(r, 2000));
-        signalStrays(managed.configPath, "SIGKILL");
-      }
-    },
-  };
-}
-
-/** Signals every HAProxy process still running with this config file; returns how many. */
-function signalStrays(configPath: string, signal: NodeJS.Signals): number {
-  let n = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    } catch {
-      continue;
-    }
-    const f = argv.indexOf("-f");
-    if (!basename(argv[0] ?? "").startsWith("haproxy") || f < 0 || argv[f + 1] !== configPath) continue;
-    try {
-      process.kill(Number(pid), signal);
-      n++;
-    } catch {
-      // already gone
-    }
-  }
-  return n;
 }

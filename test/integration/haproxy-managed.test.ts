@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startManagedHaproxy, type ManagedHaproxy } from "../../src/haproxy/managed.js";
+import { normalizeServers } from "../../src/haproxy/servers.js";
 import { FAST_CHECK, freePort, recordingLog, startBackend, type TestBackend } from "../harness/haproxy.js";
 import { waitFor } from "../harness/ports.js";
 import { alive } from "../harness/process.js";
@@ -21,8 +22,8 @@ describe("startManagedHaproxy: HAProxy as hecd up runs it", () => {
     startManagedHaproxy({
       stateDir,
       port,
-      initial: new Map(etcd),
-      desired: async () => new Map(etcd),
+      initial: normalizeServers(etcd).servers,
+      desired: async () => normalizeServers(etcd).servers,
       driftIntervalMs: 100,
       drainTimeoutMs: 3000,
       log,
@@ -59,7 +60,7 @@ describe("startManagedHaproxy: HAProxy as hecd up runs it", () => {
     const m = hx!;
     const worker = (await m.process.master.showProc()).workers[0]!.pid;
     etcd.set("m2", backends[1]!.address);
-    const r = await m.sync(new Map(etcd));
+    const r = await m.sync(normalizeServers(etcd).servers);
     expect(r.apply.added).toEqual(["m2"]);
     // Delete it behind the controller's back; the loop may set it ready again in between.
     await waitFor("m2 deleted by hand", async () => {

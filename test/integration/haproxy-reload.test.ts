@@ -6,7 +6,7 @@ import { startDriftRepair } from "../../src/haproxy/drift.js";
 import { seamlessReload } from "../../src/haproxy/reload.js";
 import { defaultConfigOptions, renderConfig } from "../../src/haproxy/config.js";
 import { startHaproxyProcess } from "../../src/haproxy/process.js";
-import { normalizeServers, silentLogger } from "../../src/haproxy/servers.js";
+import { normalizeServers, silentLogger, type ServerEntry } from "../../src/haproxy/servers.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,9 @@ import {
 import { waitFor } from "../harness/ports.js";
 
 const check = FAST_CHECK;
+/** Desired sets are written as etcd holds them (name -> "ip:port"), validated at the edge. */
+const entries = (desired: ReadonlyMap<string, string>): readonly ServerEntry[] =>
+  normalizeServers(desired).servers;
 
 /** Runs `fn` with a config file that fails `haproxy -c`, then puts the good one back. */
 async function withBrokenConfig(hx: HaproxyInstance, fn: () => Promise<void>): Promise<void> {
@@ -141,7 +144,7 @@ describe("controller: config file follows the live set; reload only when needed"
       controller: ctl,
       runtime: hx.runtime,
       backend: "app",
-      desired: async () => desired,
+      desired: async () => entries(desired),
       intervalMs,
       log,
     });
@@ -149,7 +152,7 @@ describe("controller: config file follows the live set; reload only when needed"
   it("applies a server change without a reload and writes it to the config file", async () => {
     const worker = await hx.workerPid();
     const desired = c2c3();
-    const r = await ctl.sync(desired);
+    const r = await ctl.sync(entries(desired));
     expect(r.reload).toBeUndefined();
     expect(r.configWritten).toBe(true);
     expect(r.apply.added.sort()).toEqual(["c2", "c3"]);
@@ -169,7 +172,7 @@ describe("controller: config file follows the live set; reload only when needed"
     const worker = await hx.workerPid();
     ctl.setConfigOptions({ ...hx.options, timeouts: { ...hx.options.timeouts, clientMs: 40_000 } });
     const desired = c2c3();
-    const r = await ctl.sync(desired);
+    const r = await ctl.sync(entries(desired));
     expect(r.reload?.previousWorkers).toEqual([worker]);
     expect(await hx.workerPid()).not.toBe(worker);
     expect(r.apply.actions).toEqual([]);
@@ -214,17 +217,17 @@ describe("controller: config file follows the live set; reload only when needed"
     const base = c2c3();
     const drift = driftRepair(base, 60_000);
     try {
-      await ctl.sync(new Map([...base, ["slowpoke", slow.address]]));
+      await ctl.sync(entries(new Map([...base, ["slowpoke", slow.address]])));
       // One slow request per server: round-robin puts one on slowpoke.
       const inflight = Promise.all(
         [0, 1, 2].map(async () => (await fetch(`http://127.0.0.1:${hx.port}/slow?ms=1500`)).text()),
       );
       await waitForSession(hx.runtime, "app", "slowpoke", 5000);
       const t0 = Date.now();
-      const r = await ctl.sync(base);
+      const r = await ctl.sync(entries(base));
       expect(r.apply.draining).toEqual(["slowpoke"]);
       expect(ctl.draining().has("slowpoke")).toBe(true);
-      const r2 = await ctl.sync(new Map([...base, ["c1", backends[0]!.address]]));
+      const r2 = await ctl.sync(entries(new Map([...base, ["c1", backends[0]!.address]])));
       expect(r2.apply.added).toEqual(["c1"]);
       expect(r2.apply.actions.map((a) => a.kind)).toEqual(["add"]);
       expect((await drift.checkNow()).drift).toEqual(["drain and remove c1", "rewrite the config file"]);
@@ -294,14 +297,14 @@ describe("controller: config file follows the live set; reload only when needed"
       drainTimeoutMs: 5000,
       haproxyBin: hx.bin,
     });
-    await own.sync(c2c3());
+    await own.sync(entries(c2c3()));
     expect(shows).toBe(1);
     const withC1 = new Map([...c2c3(), ["c1", backends[0]!.address]]);
-    const r = await own.sync(withC1);
+    const r = await own.sync(entries(withC1));
     expect(r.apply.added).toEqual(["c1"]);
     expect(shows).toBe(1);
     expect(await namesServed(hx.port, 9)).toEqual(new Set(["c1", "c2", "c3"]));
-    expect((await own.sync(c2c3())).apply.draining).toEqual(["c1"]);
+    expect((await own.sync(entries(c2c3()))).apply.draining).toEqual(["c1"]);
     await own.drained();
     expect(shows).toBe(1);
     await hx.runtime.setServerState("app", "c2", "maint");
@@ -309,7 +312,7 @@ describe("controller: config file follows the live set; reload only when needed"
       controller: own,
       runtime,
       backend: "app",
-      desired: () => Promise.resolve(c2c3()),
+      desired: () => Promise.resolve(entries(c2c3())),
       intervalMs: 60_000,
       log,
     });

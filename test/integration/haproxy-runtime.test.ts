@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyBackends, drainServer, type ApplyOptions } from "../../src/haproxy/apply.js";
+import { applyBackends as applyEntries, drainServer, type ApplyOptions } from "../../src/haproxy/apply.js";
+import { normalizeServers } from "../../src/haproxy/servers.js";
+import type { RuntimeApi } from "../../src/haproxy/runtime.js";
 import { commands, HaproxyCommandError } from "../../src/haproxy/runtime.js";
 import { serverNameFor } from "../../src/haproxy/names.js";
 import {
@@ -15,6 +17,13 @@ import {
 import { waitFor } from "../harness/ports.js";
 
 const check = FAST_CHECK;
+/** Desired sets are written as etcd holds them (name -> "ip:port"), validated at the edge. */
+const applyBackends = (
+  runtime: RuntimeApi,
+  backend: string,
+  desired: ReadonlyMap<string, string>,
+  o: ApplyOptions,
+) => applyEntries(runtime, backend, normalizeServers(desired).servers, o);
 const opts = (timeoutMs = 10_000): ApplyOptions => ({
   check,
   drain: { timeoutMs, pollMs: 25, log: { info() {}, warn() {}, error() {} } },
@@ -180,8 +189,9 @@ describe("HAProxy runtime API: servers change without a reload", () => {
       ["evil name;del server app/delta", e.address],
       ["x", "127.0.0.1:80 check\nlisten"],
     ]);
-    const r = await applyBackends(hx.runtime, "app", desired, opts());
-    expect(r.rejected.map((x) => x.source)).toEqual(["x"]);
+    const { servers, rejected } = normalizeServers(desired);
+    expect(rejected.map((x) => x.source)).toEqual(["x"]);
+    await applyEntries(hx.runtime, "app", servers, opts());
     const names = (await hx.runtime.showServersState("app")).map((s) => s.name).sort();
     expect(names).toEqual(["delta", serverNameFor("evil name;del server app/delta")].sort());
     expect(serverNameFor("evil name;del server app/delta")).toMatch(/^[A-Za-z0-9_.-]+$/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyBackends, type ApplyOptions } from "../../src/haproxy/apply.js";
+import { applyBackends as applyEntries, type ApplyOptions } from "../../src/haproxy/apply.js";
+import { normalizeServers } from "../../src/haproxy/servers.js";
 import type { ServerState } from "../../src/haproxy/parse.js";
 import { HaproxyCommandError, type RuntimeApi, type RuntimeCommand } from "../../src/haproxy/runtime.js";
 
@@ -39,6 +40,14 @@ function fakeRuntime(
   };
   return { runtime: fake as unknown as RuntimeApi, batches, singles };
 }
+
+/** Desired sets are written as etcd holds them (name -> "ip:port"), validated at the edge. */
+const applyBackends = (
+  runtime: RuntimeApi,
+  backend: string,
+  desired: ReadonlyMap<string, string>,
+  o: ApplyOptions,
+) => applyEntries(runtime, backend, normalizeServers(desired).servers, o);
 
 const ok = (command: string): string => (command.startsWith("add server") ? "New server registered.\n" : "");
 

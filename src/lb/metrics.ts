@@ -1,10 +1,11 @@
-// `hecd up`'s load-balancer metrics: the etcd -> HAProxy sync and HAProxy's supervision.
+// The load balancer's metrics: the etcd -> HAProxy sync and HAProxy's supervision.
 import { Counter, Histogram, type Registry } from "prom-client";
-import { collectedGauge, collectedTotal } from "./collected.js";
+import { collectedGauge, collectedTotal } from "../metrics/collected.js";
 import type { SyncReport } from "../haproxy/controller.js";
 
 export interface LbMetrics {
-  applied(report: SyncReport, ms: number): void;
+  /** One desired set applied: what HAProxy did, how many etcd values were refused, how long it took. */
+  applied(report: SyncReport, rejected: number, ms: number): void;
 }
 
 export function createLbMetrics(
@@ -53,7 +54,7 @@ export function createLbMetrics(
     registers,
   });
   return {
-    applied(report, ms) {
+    applied(report, rejected, ms) {
       const a = report.apply;
       applies.inc();
       duration.observe(ms / 1000);
@@ -62,7 +63,7 @@ export function createLbMetrics(
       changes.inc({ kind: "removed" }, a.removed.length + a.draining.length);
       changes.inc({ kind: "repaired" }, a.repaired.length);
       failures.inc({ kind: "action" }, a.failed.length);
-      failures.inc({ kind: "rejected" }, a.rejected.length);
+      failures.inc({ kind: "rejected" }, rejected);
       if (report.reload !== undefined) reloads.inc();
     },
   };
