@@ -15,7 +15,7 @@ import { listManaged } from "../deploy/inventory.js";
 import { dockerClient, resolveDockerEndpoint } from "../docker/connect.js";
 import { startManagedHaproxy, type ManagedHaproxy, type ManagedHaproxyOptions } from "../haproxy/managed.js";
 import { ensureDemoImage } from "../images/demo.js";
-import { registerAgentMetrics } from "../metrics/agent.js";
+import { registerAgentMetrics } from "../agent/metrics.js";
 import { createLbMetrics } from "../metrics/lb.js";
 import { newMetricsRegistry, parseListenAddress, startMetricsServer } from "../metrics/server.js";
 import { DEFAULT_PREFIX, normalizePrefix } from "../registry/keys.js";
