@@ -2,7 +2,7 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { BackendConfig } from "../backends/index.js";
 import type { Backend } from "../backends/types.js";
-import { createConfdMetrics, type ConfdMetrics } from "../metrics/confd.js";
+import { createConfdMetrics, type ConfdMetrics } from "./metrics.js";
 import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { VERSION } from "../version.js";
 import { systemAccounts } from "./accounts.js";

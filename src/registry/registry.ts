@@ -16,6 +16,7 @@ import {
   type EtcdClient,
   type EtcdTlsOptions,
 } from "../etcd/index.js";
+import { KeyedSerialQueue, SerialQueue } from "../util/serial.js";
 import { validateAddress } from "./keys.js";
 
 export interface RegistryOptions {
@@ -63,11 +64,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
   private state: State = "ok";
   private lastOk = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  /** Per key: the last queued operation, so operations on one key apply in call order. */
-  private readonly keyChains = new Map<string, Promise<unknown>>();
-  private readonly inflight = new Set<Promise<unknown>>();
-  /** The last exclusive operation (a re-grant); key operations queued after it wait for it. */
-  private barrier: Promise<unknown> = Promise.resolve();
+  /** Operations on one key apply in call order. */
+  private readonly keyOps = new KeyedSerialQueue();
+  /** Exclusive operations (a re-grant, a batch put); key operations queued after one wait for it. */
+  private readonly exclusiveOps = new SerialQueue();
 
   private constructor(
     readonly client: EtcdClient,
@@ -175,8 +175,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
     if (this.state === "closed") return;
     this.state = "closed";
     if (this.timer) clearTimeout(this.timer);
-    await this.barrier;
-    await Promise.all([...this.inflight]);
+    await this.exclusiveOps.idle();
+    await this.keyOps.idle();
     if (opts.revoke && this.leaseId !== "0") {
       await revokeLease(this.client, this.leaseId, 3000).catch((e: Error) =>
         this.log.warn({ err: e.message }, "lease revoke failed; keys expire after the TTL"),
@@ -244,33 +244,19 @@ export class Registry extends EventEmitter<RegistryEvents> {
    * exclusive: it waits for the operations already queued, and later ones wait for it.
    */
   private perKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const barrier = this.barrier;
-    const run = async () => {
+    const barrier = this.exclusiveOps.idle();
+    return this.keyOps.run(key, async () => {
       await barrier;
       return fn();
-    };
-    const prev = this.keyChains.get(key) ?? Promise.resolve();
-    const next = prev.then(run, run);
-    const settled = next.catch(() => {});
-    this.keyChains.set(key, settled);
-    this.inflight.add(settled);
-    void settled.then(() => {
-      this.inflight.delete(settled);
-      if (this.keyChains.get(key) === settled) this.keyChains.delete(key);
     });
-    return next;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const prevBarrier = this.barrier;
-    const pending = [...this.inflight];
-    const next = (async () => {
-      await prevBarrier;
-      await Promise.all(pending);
+    const pending = this.keyOps.idle();
+    return this.exclusiveOps.run(async () => {
+      await pending;
       return fn();
-    })();
-    this.barrier = next.catch(() => {});
-    return next;
+    });
   }
 
   private grant(): Promise<string> {

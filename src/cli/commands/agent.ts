@@ -1,12 +1,10 @@
 import { isIP } from "node:net";
 import { Command, Option } from "commander";
 import { pino } from "pino";
-import { startAgent, type AgentHandle, type AgentOptions, type AgentStatus } from "../../agent/agent.js";
-import { registerAgentMetrics } from "../../metrics/agent.js";
-import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../../metrics/server.js";
-import { EtcdUnreachableError, resolveEndpoints } from "../../etcd/index.js";
-import { UnreachableError } from "../../registry/errors.js";
+import { runAgent } from "../../agent/run.js";
+import { resolveEndpoints } from "../../etcd/index.js";
 import { DEFAULT_PREFIX } from "../../registry/keys.js";
+import { runLifecycle } from "../../stack/lifecycle.js";
 import {
   action,
   addDockerOptions,
@@ -77,10 +75,13 @@ export function registerAgent(program: Command): void {
       "serve Prometheus metrics on http://host:port/metrics (a bare port: 127.0.0.1)",
     )
     .addOption(logLevelOption())
-    .action(action("agent", runAgent));
+    .action(action("agent", agentCommand));
 }
 
-async function runAgent(o: AgentCliOptions): Promise<void> {
+/** Bound on a graceful stop: Docker calls give up after 10 s, the lease revoke after 3 s. */
+const STOP_TIMEOUT_MS = 15_000;
+
+async function agentCommand(o: AgentCliOptions): Promise<void> {
   const log = pino({ level: o.logLevel, base: { cmd: "agent" } }, pino.destination(2));
   if (o.hostIp !== undefined && isIP(o.hostIp) === 0) {
     throw new Error(
@@ -89,69 +90,26 @@ async function runAgent(o: AgentCliOptions): Promise<void> {
   }
   const { tls, auth } = etcdSecurity(o);
   const endpoints = resolveEndpoints(o.etcd);
-  // Handle signals from the start: a SIGTERM during startup still stops cleanly.
-  let signalled: (sig: string) => void = () => {};
-  const stopRequested = new Promise<string>((r) => (signalled = r));
-  process.once("SIGTERM", () => signalled("SIGTERM"));
-  process.once("SIGINT", () => signalled("SIGINT"));
-  const options: AgentOptions = {
-    docker: { host: o.dockerHost, tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
-    etcd: {
-      endpoints,
-      ...(tls ? { tls } : {}),
-      ...(auth ? { auth } : {}),
-    },
-    ttlSeconds: o.ttl,
-    prefix: o.prefix,
-    layout: o.layout,
-    port: o.port,
-    hostIp: o.hostIp,
-    hostName: o.hostName,
-    resyncIntervalMs: o.resyncInterval * 1000,
-    logger: log,
-  };
-  // etcd or Docker not up yet (e.g. at boot): keep trying; configuration errors end at once.
-  let agent: AgentHandle | undefined;
-  let metrics: MetricsServer | undefined;
-  if (o.metrics !== undefined) {
-    const registry = newMetricsRegistry();
-    const idle: AgentStatus = {
-      hostName: "",
-      hostIp: undefined,
-      registered: 0,
-      resyncs: 0,
-      lastResyncMs: 0,
-      events: 0,
-      registrations: 0,
-      deregistrations: 0,
-      failures: 0,
-      dockerUp: false,
-    };
-    registerAgentMetrics(registry, () => agent?.status() ?? idle);
-    metrics = await startMetricsServer("--metrics", o.metrics, registry);
-    log.info({ url: metrics.url }, "serving metrics");
-  }
-  let stopSignal: string | undefined;
-  void stopRequested.then((sig) => (stopSignal = sig));
-  try {
-    for (let delay = 500; !agent; delay = Math.min(10_000, delay * 2)) {
-      try {
-        agent = await startAgent(options);
-      } catch (e) {
-        if (!(e instanceof UnreachableError || e instanceof EtcdUnreachableError)) throw e;
-        log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
-        await Promise.race([new Promise((r) => setTimeout(r, delay)), stopRequested]);
-        if (stopSignal) {
-          log.info({ signal: stopSignal }, "stopped before the agent could start");
-          return;
-        }
-      }
-    }
-    log.info({ host: agent.hostName, hostIp: agent.hostIp, etcd: endpoints }, "agent running");
-    const sig = await stopRequested;
-    log.info({ signal: sig }, "stopping");
-    await agent.stop();
-  } finally {
-    await metrics?.close();
-  }
+  process.exitCode = await runLifecycle({
+    what: "the agent",
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    log,
+    start: (stopping) =>
+      runAgent(
+        {
+          docker: { host: o.dockerHost, tlsVerify: o.dockerTlsVerify, certPath: o.dockerCertPath },
+          etcd: { endpoints, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },
+          ttlSeconds: o.ttl,
+          prefix: o.prefix,
+          layout: o.layout,
+          port: o.port,
+          hostIp: o.hostIp,
+          hostName: o.hostName,
+          resyncIntervalMs: o.resyncInterval * 1000,
+          ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+          logger: log,
+        },
+        stopping,
+      ),
+  });
 }

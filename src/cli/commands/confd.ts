@@ -1,7 +1,11 @@
 import type { Command } from "commander";
 import { createBackend, type Backend, type BackendConfig } from "../../backends/index.js";
-import { runConfd } from "../../confd/main.js";
+import { makeLogger, runConfd } from "../../confd/main.js";
+import { runLifecycle } from "../../stack/lifecycle.js";
 import { confdEtcdHint } from "../etcd-hints.js";
+
+/** Bound on a graceful stop: the cycle under way (and its reload_cmd) may finish. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** A backend whose etcd errors name confd's flags (-node, -username, -client-ca-keys). */
 export function createConfdBackend(config: BackendConfig): Promise<Backend> {
@@ -20,19 +24,22 @@ export function registerConfd(program: Command): void {
     .allowExcessArguments()
     .argument("[flags...]")
     .action(async (args: string[]) => {
-      const ac = new AbortController();
-      const stop = () => ac.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      const code = await runConfd(args, {
-        env: process.env,
-        stdout: (t) => process.stdout.write(t),
-        stderr: (t) => process.stderr.write(t),
-        signal: ac.signal,
-        createBackend: createConfdBackend,
+      process.exitCode = await runLifecycle({
+        what: "confd",
+        stopTimeoutMs: STOP_TIMEOUT_MS,
+        // confd logs at its own -log-level; here only a forced or overrunning stop is worth a line.
+        log: makeLogger("warn"),
+        start: async (stopping) => {
+          const ended = runConfd(args, {
+            env: process.env,
+            stdout: (t) => process.stdout.write(t),
+            stderr: (t) => process.stderr.write(t),
+            signal: stopping,
+            createBackend: createConfdBackend,
+          });
+          // The signal that aborts `stopping` stops the loop; stopping is waiting for it.
+          return { stop: () => ended.then(() => undefined), ended };
+        },
       });
-      process.exitCode = code;
-      process.removeListener("SIGINT", stop);
-      process.removeListener("SIGTERM", stop);
     });
 }

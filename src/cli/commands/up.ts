@@ -1,7 +1,8 @@
 // hecd up: the whole stack on one machine (see src/stack/up.ts).
 import { Command, Option } from "commander";
 import { pino } from "pino";
-import { DEMO_SERVICE, startStack } from "../../stack/up.js";
+import { runLifecycle } from "../../stack/lifecycle.js";
+import { DEMO_SERVICE, startStack, type Stack } from "../../stack/up.js";
 import { DEFAULT_STATE_DIR } from "../../stack/state.js";
 import type { EtcdError } from "../../etcd/index.js";
 import { etcdFlagHint, upGivenEtcdHint } from "../etcd-hints.js";
@@ -20,6 +21,9 @@ interface UpCli {
   metrics?: string;
   logLevel: string;
 }
+
+/** Bound on a graceful stop: HAProxy's workers finish their requests, the agent revokes its lease. */
+const STOP_TIMEOUT_MS = 30_000;
 
 export function registerUp(program: Command): void {
   program
@@ -60,63 +64,28 @@ export function registerUp(program: Command): void {
         "up",
         async (o: UpCli) => {
           const log = pino({ level: o.logLevel, base: { cmd: "up" } }, pino.destination(2));
-          const starting = startStack({
-            stateDir: o.stateDir,
-            port: o.port,
-            bind: o.bind,
-            etcd: o.etcd ?? [],
-            dockerHost: o.dockerHost,
-            hostIp: o.hostIp,
-            prefix: o.prefix,
-            ttlSeconds: o.ttl,
-            demo: o.demo === true ? 3 : o.demo,
-            ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
-            logger: log,
+          process.exitCode = await runLifecycle({
+            what: "the stack",
+            stopTimeoutMs: STOP_TIMEOUT_MS,
+            log,
+            start: async (stopping) => {
+              const stack = await startStack({
+                stateDir: o.stateDir,
+                port: o.port,
+                bind: o.bind,
+                etcd: o.etcd ?? [],
+                dockerHost: o.dockerHost,
+                hostIp: o.hostIp,
+                prefix: o.prefix,
+                ttlSeconds: o.ttl,
+                demo: o.demo === true ? 3 : o.demo,
+                ...(o.metrics !== undefined ? { metrics: o.metrics } : {}),
+                logger: log,
+              });
+              if (!stopping.aborted) process.stdout.write(banner(stack, o.stateDir));
+              return stack;
+            },
           });
-          let stopping = false;
-          const onSignal = (sig: string): void => {
-            if (stopping) return;
-            stopping = true;
-            log.info({ signal: sig }, "stopping the stack");
-            // A signal during start-up waits for it, so nothing it started is left behind.
-            void starting
-              .then(
-                (s) => s.stop(),
-                () => undefined,
-              )
-              .finally(() => process.exit(process.exitCode ?? 0));
-          };
-          process.on("SIGINT", () => onSignal("SIGINT"));
-          process.on("SIGTERM", () => onSignal("SIGTERM"));
-          const stack = await starting;
-          if (stopping) return;
-          const out: string[] = [
-            "hecd stack is up.",
-            `  service URL:  ${stack.info.haproxy.url}`,
-            `  stats page:   ${stack.info.haproxy.statsUrl}  (user ${stack.statsUser})`,
-            stack.passwordCreated
-              ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
-              : `  stats password: stored in ${stack.passwordFile}`,
-            `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
-            ...(stack.metricsUrl ? [`  metrics:      ${stack.metricsUrl}`] : []),
-            `  state dir:    ${o.stateDir}`,
-          ];
-          if (stack.demo.length > 0) {
-            out.push(
-              `  demo service "${DEMO_SERVICE}": ${stack.demo.map((d) => `${d.name} (${d.address})`).join(", ")}`,
-            );
-            out.push(
-              "",
-              "Try:",
-              `  curl ${stack.info.haproxy.url}`,
-              `  hecd ps${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-              `  hecd scale ${DEMO_SERVICE} 6${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-              `  hecd stop --service ${DEMO_SERVICE}${o.stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${o.stateDir}` : ""}`,
-            );
-          }
-          out.push("", "Press Ctrl-C to stop everything.");
-          process.stdout.write(out.join("\n") + "\n");
-          await new Promise<void>(() => {});
         },
         upEtcdHint,
       ),
@@ -126,4 +95,33 @@ export function registerUp(program: Command): void {
 /** An etcd given with --etcd that fails could be left out: `hecd up` then starts its own. */
 function upEtcdHint(e: EtcdError, o: UpCli): string {
   return o.etcd?.length ? upGivenEtcdHint(e) : etcdFlagHint(e);
+}
+
+function banner(stack: Stack, stateDir: string): string {
+  const out: string[] = [
+    "hecd stack is up.",
+    `  service URL:  ${stack.info.haproxy.url}`,
+    `  stats page:   ${stack.info.haproxy.statsUrl}  (user ${stack.statsUser})`,
+    stack.passwordCreated
+      ? `  stats password (shown once, stored 0600 in ${stack.passwordFile}): ${stack.statsPassword}`
+      : `  stats password: stored in ${stack.passwordFile}`,
+    `  etcd:         ${stack.info.etcdEndpoints.join(", ")}`,
+    ...(stack.metricsUrl ? [`  metrics:      ${stack.metricsUrl}`] : []),
+    `  state dir:    ${stateDir}`,
+  ];
+  if (stack.demo.length > 0) {
+    out.push(
+      `  demo service "${DEMO_SERVICE}": ${stack.demo.map((d) => `${d.name} (${d.address})`).join(", ")}`,
+    );
+    out.push(
+      "",
+      "Try:",
+      `  curl ${stack.info.haproxy.url}`,
+      `  hecd ps${stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${stateDir}` : ""}`,
+      `  hecd scale ${DEMO_SERVICE} 6${stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${stateDir}` : ""}`,
+      `  hecd stop --service ${DEMO_SERVICE}${stateDir !== DEFAULT_STATE_DIR ? ` --state-dir ${stateDir}` : ""}`,
+    );
+  }
+  out.push("", "Press Ctrl-C to stop everything.");
+  return out.join("\n") + "\n";
 }

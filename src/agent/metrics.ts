@@ -1,7 +1,7 @@
 // The agent's metrics, read from its status at scrape time.
 import type { Registry } from "prom-client";
-import { collectedGauge as gauge, collectedTotal as total } from "./collected.js";
-import type { AgentStatus } from "../agent/agent.js";
+import { collectedGauge as gauge, collectedTotal as total } from "../metrics/collected.js";
+import type { AgentStatus } from "./agent.js";
 
 export function registerAgentMetrics(registry: Registry, status: () => AgentStatus): void {
   gauge(

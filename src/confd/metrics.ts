@@ -1,6 +1,6 @@
 // hecd confd's metrics, fed by the processor after every cycle.
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { CycleReport } from "../confd/cycle.js";
+import type { CycleReport } from "./cycle.js";
 
 export interface ConfdMetrics {
   cycle(report: CycleReport, ms: number): void;
