@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Template } from "../template/template.js";
 import { MemKV } from "../template/memkv.js";
+import { goString } from "../template/gostring.js";
 import { renderTemplate } from "../template/render.js";
 import { tagMap } from "../template/value.js";
 
@@ -24,7 +25,7 @@ async function renderTemplateFile(
 ): Promise<string> {
   let text: string;
   try {
-    text = await readFile(src, "utf8");
+    text = goString(await readFile(src));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(

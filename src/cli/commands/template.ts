@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { TemplateError } from "../../template/errors.js";
+import { goBytes } from "../../template/gostring.js";
 import { RenderInputError, renderFile } from "../../template/render.js";
 
 const HELP = `
@@ -53,6 +54,6 @@ export function registerTemplate(program: Command): void {
         }
         throw e;
       }
-      process.stdout.write(out);
+      process.stdout.write(goBytes(out));
     });
 }
