@@ -2,7 +2,7 @@
 import { randomInt } from "node:crypto";
 import { chmod, chown, copyFile, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { goBytes, goString, goStringsEqual } from "../template/gostring.js";
+import { goBytes, goString, goStringsEqual } from "../go/gostring.js";
 
 export interface Desired {
   content: string;

@@ -19,10 +19,10 @@ import {
   type BasicKind,
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
-import { compareGoStrings } from "./gosort.js";
-import { goByteLength, goBytes, goString, goStringsEqual } from "./gostring.js";
+import { compareGoStrings } from "../go/sort.js";
+import { goByteLength, goBytes, goString, goStringsEqual } from "../go/gostring.js";
 import { backingOf, ensureSpare, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
-import { sprint, sprintf, sprintln } from "./fmt.js";
+import { sprint, sprintf, sprintln } from "../go/fmt.js";
 import {
   GoError,
   GoNumber,
@@ -36,7 +36,7 @@ import {
   type GoFuncValue,
   type GoSlice,
   type GoValue,
-} from "./value.js";
+} from "../go/value.js";
 
 /** A reflect.Value argument that sits in an interface{} slot (only `slice` needs to know). */
 export class IfaceArg {

@@ -1,8 +1,8 @@
 // text/template's html, js and urlquery builtins (HTMLEscaper, JSEscaper, URLQueryEscaper).
-import { sprint } from "./fmt.js";
-import { isPrint } from "./fmt-isprint.js";
-import { canonical, goBytes } from "./gostring.js";
-import { GoStruct, type GoFuncValue, type GoValue } from "./value.js";
+import { sprint } from "../go/fmt.js";
+import { isPrint } from "../go/fmt-isprint.js";
+import { GoStruct, type GoFuncValue, type GoValue } from "../go/value.js";
+import { canonical, goBytes } from "../go/gostring.js";
 
 /** A struct pointer as text/template's printableValue sees it: indirected. */
 class Indirect extends GoStruct {

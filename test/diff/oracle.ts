@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TemplateError } from "../../src/template/errors.js";
-import { goBytes } from "../../src/template/gostring.js";
-import { renderFile } from "../../src/template/render.js";
+import { renderFile } from "../../src/confd/template-file.js";
+import { goBytes } from "../../src/go/gostring.js";
 import type { DiffCase, DiffResult } from "./case-types.js";
 
 export function oraclePath(): string {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { TemplateError } from "../../template/errors.js";
-import { goBytes } from "../../template/gostring.js";
-import { RenderInputError, renderFile } from "../../template/render.js";
+import { RenderInputError, renderFile } from "../../confd/template-file.js";
+import { goBytes } from "../../go/gostring.js";
 
 const HELP = `
 Renders FILE with Go's text/template and confd's functions (get, gets, getv,

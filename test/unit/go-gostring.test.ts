@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { describe, expect, it } from "vitest";
-import { canonical, goByteLength, goBytes, goString, goStringsEqual } from "../../src/template/gostring.js";
+import { canonical, goByteLength, goBytes, goString, goStringsEqual } from "../../src/go/gostring.js";
 
 const hex = (h: string): Buffer => Buffer.from(h.replace(/ /g, ""), "hex");
 

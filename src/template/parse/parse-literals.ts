@@ -5,7 +5,7 @@
 
 import { ItemType } from "./lex.js";
 import type { NumberNode, Pos } from "./node.js";
-import { canonical, goBytes, goString } from "./gostring.js";
+import { canonical, goBytes, goString } from "../../go/gostring.js";
 import { goQuote } from "./node-string.js";
 
 /** Thrown internally by strconv-like helpers; turned into a positioned TemplateError. */
