@@ -2,6 +2,7 @@
 import { randomInt } from "node:crypto";
 import { chmod, chown, copyFile, link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { goBytes, goString, goStringsEqual } from "../go/gostring.js";
 
 export interface Desired {
   content: string;
@@ -21,7 +22,7 @@ export interface DestState {
 export async function readDest(dest: string): Promise<DestState> {
   try {
     const st = await stat(dest);
-    const content = await readFile(dest, "utf8");
+    const content = goString(await readFile(dest));
     return { exists: true, content, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { exists: false };
@@ -33,7 +34,7 @@ export async function readDest(dest: string): Promise<DestState> {
 export function differences(cur: DestState, want: Desired): string[] {
   if (!cur.exists) return ["missing"];
   const out: string[] = [];
-  if (cur.content !== want.content) out.push("content");
+  if (cur.content === undefined || !goStringsEqual(cur.content, want.content)) out.push("content");
   if (cur.mode !== want.mode) out.push(`mode ${octal(cur.mode!)} -> ${octal(want.mode)}`);
   if (cur.uid !== want.uid) out.push(`uid ${cur.uid} -> ${want.uid}`);
   if (cur.gid !== want.gid) out.push(`gid ${cur.gid} -> ${want.gid}`);
@@ -70,7 +71,7 @@ export async function writeStage(dest: string, want: Desired): Promise<string> {
     try {
       // No fsync (confd does none either): dest is derived state, rewritten from the store on
       // the next start, and ext4 flushes a file replaced by rename before the rename commits.
-      await fh.writeFile(want.content);
+      await fh.writeFile(goBytes(want.content));
     } finally {
       await fh.close();
     }

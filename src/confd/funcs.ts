@@ -7,6 +7,7 @@ import { base as pathBase, dir as pathDir, BadPatternError } from "../go/path.js
 import { decodeJSONAs, GoJSONError } from "../go/json.js";
 import { appendCap, capOf, GO_CAP } from "../template/convert.js";
 import { goSortSlice } from "../go/sort.js";
+import { goByteLength, goBytes, goString } from "../go/gostring.js";
 import { lookupIfaceIPV4, lookupIfaceIPV6, type IfaceLookupOptions } from "./iface.js";
 import * as sc from "../go/strconv.js";
 import { GoTime } from "../go/time.js";
@@ -169,9 +170,7 @@ function reverseInPlace(v: GoValue): GoValue {
   return v;
 }
 
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, "utf8");
-}
+const byteLength = goByteLength;
 
 /** confd's whole function map, with the store functions bound to store. */
 export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFuncMap {
@@ -215,13 +214,11 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("datetime", [], "value", () => GoTime.now()),
     fn("toUpper", ["string"], "value", (x) => sc.toUpper(s(x))),
     fn("toLower", ["string"], "value", (x) => sc.toLower(s(x))),
-    fn("contains", ["string", "string"], "value", (a, b) => s(a).includes(s(b))),
+    fn("contains", ["string", "string"], "value", (a, b) => sc.contains(s(a), s(b))),
     fn("replace", ["string", "string", "string", "int"], "value", (a, o, n, k) =>
       sc.replace(s(a), s(o), s(n), i(k)),
     ),
-    fn("trimSuffix", ["string", "string"], "value", (a, suf) =>
-      s(suf) !== "" && s(a).endsWith(s(suf)) ? s(a).slice(0, s(a).length - s(suf).length) : s(a),
-    ),
+    fn("trimSuffix", ["string", "string"], "value", (a, suf) => sc.trimSuffix(s(a), s(suf))),
     // A failed lookup is nil, as are the filtered lists when nothing matches.
     fn("lookupIP", ["string"], "value", (h) => appendedStrings(lookupIP(s(h)))),
     fn("lookupIPV4", ["string"], "value", (h) =>
@@ -234,8 +231,8 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("lookupIfaceIPV6", ["string"], "value", (n) => lookupIfaceIPV6(s(n), opts.iface)),
     fn("lookupSRV", ["string", "string", "string"], "value", (a, b, c) => lookupSRV(s(a), s(b), s(c))),
     fn("fileExists", ["string"], "value", (p) => fileExists(s(p))),
-    fn("base64Encode", ["string"], "value", (x) => Buffer.from(s(x), "utf8").toString("base64")),
-    fn("base64Decode", ["string"], "value,error", (x) => goErr(() => sc.base64Decode(s(x)).toString("utf8"))),
+    fn("base64Encode", ["string"], "value", (x) => goBytes(s(x)).toString("base64")),
+    fn("base64Decode", ["string"], "value,error", (x) => goErr(() => goString(sc.base64Decode(s(x))))),
     fn("parseBool", ["string"], "value,error", (x) => goErr(() => sc.parseBool(s(x)))),
     fn("reverse", ["interface {}"], "value", (v) => reverseInPlace(v)),
     fn("sortByLength", ["[]string"], "value", (v) => {

@@ -5,6 +5,7 @@ import { Template } from "../template/template.js";
 import { MemKV } from "./memkv.js";
 import { renderTemplate } from "./template-file.js";
 import { tagMap } from "../go/value.js";
+import { goString } from "../go/gostring.js";
 
 /** Renders a template file against a resource's store; throws with a message to report. */
 export type Renderer = (src: string, values: ReadonlyMap<string, string>) => Promise<string>;
@@ -24,7 +25,7 @@ async function renderTemplateFile(
 ): Promise<string> {
   let text: string;
   try {
-    text = await readFile(src, "utf8");
+    text = goString(await readFile(src));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(

@@ -9,6 +9,7 @@ import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "../go/json.js";
 import { base as pathBase, join as pathJoin } from "../go/path.js";
 import { atoi, formatFloatF } from "../go/strconv.js";
 import { compareGoStrings } from "../go/sort.js";
+import { goString } from "../go/gostring.js";
 import { MemKV } from "./memkv.js";
 import { Template } from "../template/template.js";
 import type { GoValue } from "../go/value.js";
@@ -63,7 +64,8 @@ export function renderTemplate(opts: RenderOptions): string {
 
 function readText(file: string, what: string): string {
   try {
-    return readFileSync(file, "utf8");
+    // Raw bytes, as Go reads them: invalid UTF-8 is kept (see gostring.ts).
+    return goString(readFileSync(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -144,7 +146,7 @@ function isCleanRooted(k: string): boolean {
  * differ (nested values, numbers, unclean keys, surrogate escapes).
  */
 function fastFlatKV(text: string): MemKV | null {
-  if (/\\u[dD][89a-fA-F]/.test(text)) return null;
+  if (/\\u[dD][89a-fA-F]/.test(text) || !text.isWellFormed()) return null;
   let obj: unknown;
   try {
     obj = JSON.parse(text);

@@ -3,6 +3,7 @@
 import { formatFloat, formatFloatV, type FloatFormat } from "./fmt-float.js";
 import { isPrint } from "./fmt-isprint.js";
 import { compareGoStrings } from "./sort.js";
+import { goString } from "./gostring.js";
 import {
   canBackquote,
   quote,
@@ -457,7 +458,7 @@ export class Printer {
         }
         return;
       case "s":
-        this.fmtS(new TextDecoder().decode(bytes));
+        this.fmtS(goString(bytes));
         return;
       case "x":
         this.fmtSbx(bytes, false);
@@ -466,7 +467,7 @@ export class Printer {
         this.fmtSbx(bytes, true);
         return;
       case "q":
-        this.fmtQ(new TextDecoder().decode(bytes));
+        this.fmtQ(goString(bytes));
         return;
       default:
         this.printSliceElems(slice, verb, 0);

@@ -1,6 +1,7 @@
 // strconv.Quote, QuoteToASCII, QuoteRune, QuoteRuneToASCII and CanBackquote over JS strings
-// (one JS code point = one Go rune; a lone surrogate counts as U+FFFD, as Go decodes bad UTF-8).
+// (one JS code point = one Go rune; an escaped byte of invalid UTF-8 is one rune, see gostring.ts).
 import { isPrint } from "./fmt-isprint.js";
+import { canonical, goBytes, isEscapedByte } from "./gostring.js";
 
 const HEX = "0123456789abcdef";
 const MAX_RUNE = 0x10ffff;
@@ -52,6 +53,7 @@ export function runeAt(s: string, i: number): number {
 }
 
 function quoteWith(s: string, quote: number, asciiOnly: boolean): string {
+  s = canonical(s);
   const q = String.fromCharCode(quote);
   let out = q;
   let plainFrom = 0;
@@ -59,9 +61,14 @@ function quoteWith(s: string, quote: number, asciiOnly: boolean): string {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c < 0x7f && c !== quote && c !== 0x5c) continue;
     out += s.slice(plainFrom, i);
-    const r = runeAt(s, i);
-    if (r > 0xffff) i++;
-    out += escapedRune(r, quote, asciiOnly);
+    if (isEscapedByte(c)) {
+      // Go quotes a byte of invalid UTF-8 as \xNN.
+      out += "\\x" + hexDigits(c - 0xdc00, 2);
+    } else {
+      const r = runeAt(s, i);
+      if (r > 0xffff) i++;
+      out += escapedRune(r, quote, asciiOnly);
+    }
     plainFrom = i + 1;
   }
   return out + s.slice(plainFrom) + q;
@@ -80,6 +87,7 @@ export function quoteRune(r: number, asciiOnly = false): string {
 
 /** strconv.CanBackquote. */
 export function canBackquote(s: string): boolean {
+  s = canonical(s);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
@@ -109,14 +117,18 @@ export function runeCount(s: string): number {
       if (d >= 0xdc00 && d <= 0xdfff) {
         n--;
         i++;
+        continue;
       }
     }
+    // Escaped bytes may join into one rune when read as Go reads them.
+    if (c >= 0xd800 && c <= 0xdfff && s !== canonical(s)) return runeCount(canonical(s));
   }
   return n;
 }
 
 /** The first n runes of s (Go's truncateString). */
 export function truncateRunes(s: string, n: number): string {
+  s = canonical(s);
   let i = 0;
   for (let k = 0; k < n && i < s.length; k++) {
     const c = s.charCodeAt(i);
@@ -125,9 +137,7 @@ export function truncateRunes(s: string, n: number): string {
   return s.slice(0, i);
 }
 
-const encoder = new TextEncoder();
-
-/** The UTF-8 bytes of s, as Go holds a string. */
+/** The bytes of s, as Go holds a string. */
 export function utf8Bytes(s: string): Uint8Array {
-  return encoder.encode(s);
+  return goBytes(s);
 }

@@ -3,6 +3,7 @@
 // scanner state machine), and the same decoding of strings and numbers.
 import { isPrint } from "./fmt-isprint.js";
 import { nilMap, nilSlice, type GoMap, type GoValue } from "./value.js";
+import { canonical, goBytes } from "./gostring.js";
 
 /** A Go JSON decoding error; message is Go's. */
 export class GoJSONError extends Error {}
@@ -40,7 +41,7 @@ const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-
 
 /** Parses one complete JSON text like json.Unmarshal's syntax check; throws GoJSONError. */
 export function parseJSON(text: string): JSONNode {
-  return new Parser(text).top();
+  return new Parser(canonical(text)).top();
 }
 
 const MAX_DEPTH = 10000;
@@ -54,7 +55,7 @@ class Parser {
   private fail(context: string): never {
     if (this.i >= this.s.length) throw new GoJSONError("unexpected end of JSON input");
     const cp = this.s.codePointAt(this.i)!;
-    const b = cp < 0x80 ? cp : Buffer.from(String.fromCodePoint(cp), "utf8")[0]!;
+    const b = cp < 0x80 ? cp : goBytes(String.fromCodePoint(cp))[0]!;
     throw new GoJSONError(`invalid character ${quoteByte(b)} ${context}`);
   }
 
@@ -193,7 +194,8 @@ class Parser {
       if (c === 0x22) {
         out += this.s.slice(from, this.i);
         this.i++;
-        return out;
+        // Go decodes each invalid byte in a string as U+FFFD.
+        return out.isWellFormed() ? out : out.toWellFormed();
       }
       if (c < 0x20) this.fail("in string literal");
       if (c !== 0x5c) {

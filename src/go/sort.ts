@@ -1,5 +1,6 @@
 // Go 1.19's sort.Sort (pdqsort, insertion sort up to 12 elements), ported
 // step for step so that the order of equal elements matches Go's.
+import { goBytes, isEscapedByte } from "./gostring.js";
 
 export interface SortData {
   len(): number;
@@ -251,6 +252,8 @@ export function compareGoStrings(a: string, b: string): number {
     // UTF-16 surrogates encode code points above every BMP character.
     const xs = x >= 0xd800 && x <= 0xdfff;
     const ys = y >= 0xd800 && y <= 0xdfff;
+    // An escaped byte of invalid UTF-8 (gostring.ts) sorts by its byte value.
+    if ((xs && isEscapedByte(x)) || (ys && isEscapedByte(y))) return Buffer.compare(goBytes(a), goBytes(b));
     if (xs !== ys) return xs ? 1 : -1;
     return x < y ? -1 : 1;
   }

@@ -2,6 +2,7 @@
 // functions expose, with Go's results and error texts.
 import { isPrint } from "./fmt-isprint.js";
 import { quote as fmtQuote } from "./fmt-quote.js";
+import { byteChars, canonical, fromByteChars, goBytes, goStringsEqual } from "./gostring.js";
 
 /** strconv.Quote (Go 1.19's Unicode 13 printability). */
 export function quote(s: string): string {
@@ -75,15 +76,40 @@ export function formatFloatF(f: number): string {
   return (neg ? "-" : "") + out;
 }
 
+// The strings functions below search JS strings, which finds what Go's bytewise
+// search finds when the haystack is canonical (see gostring.ts) and the needle
+// is well-formed. A needle holding invalid bytes can match inside a valid
+// multi-byte sequence, so those searches run over one char per byte.
+
 /** strings.Split. */
 export function split(s: string, sep: string): string[] {
-  if (sep === "") return Array.from(s);
-  return s.split(sep);
+  if (!sep.isWellFormed()) return byteChars(s).split(byteChars(sep)).map(fromByteChars);
+  if (sep === "") {
+    // Go's explode gives each invalid byte as the rune U+FFFD.
+    const runes = Array.from(canonical(s));
+    return s.isWellFormed() ? runes : runes.map((r) => (r.isWellFormed() ? r : "\ufffd"));
+  }
+  return canonical(s).split(sep);
+}
+
+/** strings.Contains. */
+export function contains(s: string, substr: string): boolean {
+  if (!substr.isWellFormed()) return byteChars(s).includes(byteChars(substr));
+  return canonical(s).includes(substr);
+}
+
+/** strings.TrimSuffix. */
+export function trimSuffix(s: string, suffix: string): string {
+  if (!suffix.isWellFormed()) return fromByteChars(trimSuffix(byteChars(s), byteChars(suffix)));
+  s = canonical(s);
+  return suffix !== "" && s.endsWith(suffix) ? s.slice(0, s.length - suffix.length) : s;
 }
 
 /** strings.Replace. */
 export function replace(s: string, old: string, nu: string, n: bigint): string {
-  if (old === nu || n === 0n) return s;
+  if (goStringsEqual(old, nu) || n === 0n) return s;
+  if (!old.isWellFormed()) return fromByteChars(replace(byteChars(s), byteChars(old), byteChars(nu), n));
+  s = canonical(s);
   if (old === "") {
     const runes = Array.from(s);
     const m = BigInt(runes.length + 1);
@@ -120,7 +146,12 @@ const SIMPLE_LOWER = new Map<number, number>([[0x130, 0x69]]);
 
 function mapRunes(s: string, f: (ch: string) => string, simple: ReadonlyMap<number, number>): string {
   let out = "";
-  for (const ch of s) {
+  for (const ch of canonical(s)) {
+    // strings.Map writes the mapping of U+FFFD for each invalid byte.
+    if (ch.length === 1 && ch >= "\ud800" && ch <= "\udfff") {
+      out += "\ufffd";
+      continue;
+    }
     // Go 1.19 knows Unicode 13: runes assigned later (not printable in its tables) have no case.
     if (!isPrint(ch.codePointAt(0)!)) {
       out += ch;
@@ -164,7 +195,7 @@ for (let i = 0; i < B64.length; i++) DECODE[B64.charCodeAt(i)] = i;
 
 /** base64.StdEncoding.DecodeString (non-strict, skips \r and \n); returns the bytes. */
 export function base64Decode(text: string): Buffer {
-  const src = Buffer.from(text, "utf8");
+  const src = goBytes(text);
   const out: number[] = [];
   let si = 0;
   const isNL = (b: number | undefined): boolean => b === 0x0a || b === 0x0d;

@@ -20,6 +20,7 @@ import {
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
 import { compareGoStrings } from "../go/sort.js";
+import { goByteLength, goBytes, goString, goStringsEqual } from "../go/gostring.js";
 import { backingOf, ensureSpare, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
 import { sprint, sprintf, sprintln } from "../go/fmt.js";
 import {
@@ -97,17 +98,17 @@ export function truth(v: GoValue): boolean {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-/** Length in bytes of the UTF-8 encoding, as Go's len(string). */
+/** Length in bytes, as Go's len(string). */
 export function byteLength(s: string): number {
-  return ASCII.test(s) ? s.length : Buffer.byteLength(s, "utf8");
+  return goByteLength(s);
 }
 
 function byteAt(s: string, i: number): number {
-  return ASCII.test(s) ? s.charCodeAt(i) : Buffer.from(s, "utf8")[i]!;
+  return ASCII.test(s) ? s.charCodeAt(i) : goBytes(s)[i]!;
 }
 
 function byteSlice(s: string, i: number, j: number): string {
-  return ASCII.test(s) ? s.slice(i, j) : Buffer.from(s, "utf8").subarray(i, j).toString("utf8");
+  return ASCII.test(s) ? s.slice(i, j) : goString(goBytes(s).subarray(i, j));
 }
 
 function typeOf(v: GoValue): string {
@@ -307,8 +308,9 @@ function comparable(v: GoValue): boolean {
 function basicEqual(k: BasicKind, a: GoValue, b: GoValue): boolean {
   switch (k) {
     case "bool":
-    case "string":
       return a === b;
+    case "string":
+      return goStringsEqual(a as string, b as string);
     case "complex":
       return (
         (a as GoComplex).real === (b as GoComplex).real && (a as GoComplex).imag === (b as GoComplex).imag

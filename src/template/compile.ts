@@ -196,8 +196,8 @@ class Compiler {
       case "eq":
       case "ne": {
         if (args.length !== 2) throw new Unsupported(name);
-        const op = name === "eq" ? "===" : "!==";
-        return `(str(${this.operand(args[0]!, dot)}) ${op} str(${this.operand(args[1]!, dot)}))`;
+        const not = name === "eq" ? "" : "!";
+        return `${not}eqs(str(${this.operand(args[0]!, dot)}), str(${this.operand(args[1]!, dot)}))`;
       }
       case "printf":
         return this.printf(args, dot);
@@ -235,6 +235,8 @@ const nv = (v) => (v === null ? undefined : v);
 const str = (v) => (typeof v === "string" ? v : bail());
 const int = (v) => (typeof v === "bigint" ? v.toString() : bail());
 const strOrInt = (v) => (typeof v === "string" ? v : typeof v === "bigint" ? v.toString() : bail());
+// Strings holding escaped bytes (gostring.ts) may be equal as bytes though not as JS strings.
+const eqs = (a, b) => a === b || (a.isWellFormed() && b.isWellFormed() ? false : bail());
 const kv = (v) => (v instanceof rt.KVPair ? v : bail());
 const at = (s, i) => (Array.isArray(s) && i < s.length ? s[i] : bail());
 const show = (v) => (typeof v === "string" ? v : typeof v === "bigint" ? v.toString() : bail());

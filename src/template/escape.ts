@@ -1,8 +1,8 @@
 // text/template's html, js and urlquery builtins (HTMLEscaper, JSEscaper, URLQueryEscaper).
 import { sprint } from "../go/fmt.js";
 import { isPrint } from "../go/fmt-isprint.js";
-import { utf8Bytes } from "../go/fmt-quote.js";
 import { GoStruct, type GoFuncValue, type GoValue } from "../go/value.js";
+import { canonical, goBytes } from "../go/gostring.js";
 
 /** A struct pointer as text/template's printableValue sees it: indirected. */
 class Indirect extends GoStruct {
@@ -78,6 +78,8 @@ export function jsEscapeString(s: string): string {
   let i = 0;
   while (i < s.length && !jsIsSpecial(s.charCodeAt(i))) i++;
   if (i === s.length) return s;
+  // Escaped bytes that join into one rune are escaped (or kept) as that rune.
+  s = canonical(s);
   let out = s.slice(0, i);
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -134,7 +136,7 @@ export function queryEscape(s: string): string {
     }
   }
   if (plain) return s;
-  for (const b of utf8Bytes(s)) {
+  for (const b of goBytes(s)) {
     if (isUnreserved(b)) out += String.fromCharCode(b);
     else if (b === 0x20) out += "+";
     else out += "%" + JS_HEX[b >> 4] + JS_HEX[b & 15];

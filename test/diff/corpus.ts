@@ -943,6 +943,47 @@ group("unicode", {}, [
   '{{toUpper "\u{10597}"}} {{toLower "\u{10570}"}} {{toUpper "ⱟ"}}',
 ]);
 
+// Go strings are bytes: invalid UTF-8 (from base64Decode, slicing inside a
+// multi-byte sequence, "\x.." literals, raw bytes in the template file) is kept
+// byte for byte; a lone surrogate U+DC80..U+DCFF in a template here is one raw
+// byte in the file the oracle reads (test/diff/oracle.ts writes it so).
+group("bytes", { kv: TREE_KV }, [
+  '{{base64Decode "/w=="}}',
+  '{{base64Decode "4oI="}}|{{base64Decode "7aCA"}}|{{base64Decode "wK8="}}|{{base64Decode "9JCAgA=="}}',
+  'a{{base64Decode "/2E="}}b{{base64Decode "4oI="}}c{{base64Decode "aGVsbG8g/yB3b3JsZA=="}}',
+  '{{$b := base64Decode "4oJB"}}{{printf "%s|%q|%x|%X|%v|% x|%#x" $b $b $b $b $b $b $b}}',
+  '{{$b := base64Decode "/2E="}}{{printf "%+q|%#q|%#v|%T" $b $b $b $b}}',
+  '{{$b := base64Decode "/2E="}}{{printf "%5s|%-5s|%.1s|%.2q|%05s|%5.1q" $b $b $b $b $b $b}}',
+  '{{len (base64Decode "4oI=")}} {{len (base64Decode "/2E=")}} {{len (base64Decode "7aCA")}} {{len (print (base64Decode "4oI=") "€")}}',
+  '{{index (base64Decode "4oI=") 1}} {{printf "%c|%q|%x" (index (base64Decode "/w==") 0) (index "€" 2) (index (base64Decode "/2E=") 0)}}',
+  '{{slice "€uro" 0 1}}|{{slice "€uro" 1 3}}|{{slice "€uro" 2}}|{{printf "%q" (slice "日本" 1 4)}}|{{len (slice "日本" 2 5)}}',
+  '{{$a := slice "©" 0 1}}{{$b := slice "©" 1 2}}{{printf "%q %d %v" (print $a $b) (len (print $a $b)) (eq (print $a $b) "©")}} {{printf "%q" (printf "%s%s" $a $b)}} {{printf "%5s|" (print $a $b)}}',
+  '{{printf "%q" (slice (base64Decode "/2E=") 1)}} {{printf "%q" (slice (base64Decode "4oKs/w==") 0 3)}} {{index (slice "€" 1) 0}}',
+  '{{json (base64Decode "eyJhIjoi/yJ9")}} {{json (base64Decode "eyL/IjoiduKCIn0=")}} {{jsonArray (base64Decode "WyLAryJd")}}',
+  '{{json (base64Decode "/w==")}}',
+  '{{jsonArray (base64Decode "WyJhIiwg/10=")}}',
+  '{{toUpper (base64Decode "/2E=")}}|{{toLower (base64Decode "4oJB")}}|{{printf "%q" (toUpper (base64Decode "YcKp/w=="))}}',
+  '{{split (base64Decode "Yf9i/2M=") (base64Decode "/w==")}} {{printf "%q" (split (base64Decode "4oJB") "")}} {{printf "%q" (split "a©b" "\\xa9")}}',
+  '{{range split (base64Decode "YS9i/y9j") "/"}}[{{printf "%q" .}}]{{end}} {{len (split (base64Decode "4oL/LGFiLGE=") ",")}}',
+  '{{replace (base64Decode "Yf9i/2M=") (base64Decode "/w==") "-" -1}} {{printf "%q" (replace (base64Decode "4oJB") "" "." -1)}} {{printf "%q" (replace "a©b" "\\xa9" "X" 1)}} {{printf "%q" (replace "a©b" "\\xc2" "" -1)}}',
+  '{{replace "€€" "\\x82" "\\xff" 1 | printf "%q"}} {{replace (base64Decode "YcKp") "©" (base64Decode "/w==") -1 | printf "%x"}}',
+  '{{contains (base64Decode "Yf9i") (base64Decode "/w==")}} {{contains "©" "\\xa9"}} {{contains (base64Decode "YcKp") "©"}} {{contains (base64Decode "4oI=") "€"}} {{contains "€" (base64Decode "4oI=")}}',
+  '{{printf "%q" (trimSuffix (base64Decode "4oKs") "\\xac")}} {{printf "%q" (trimSuffix (base64Decode "4oKs/w==") (base64Decode "/w=="))}} {{printf "%q" (trimSuffix "a\\xff" "\\xff")}}',
+  '{{html (base64Decode "PP8+JgA=")}}|{{js (base64Decode "J/8i")}}|{{urlquery (base64Decode "az3/IHY=")}}|{{urlquery "\\xe2\\x82"}}',
+  '{{js (base64Decode "woU=")}}|{{js "\\xc2" "\\x85"}}|{{js (print (slice "\u0085" 0 1) (slice "\u0085" 1 2))}}|{{html "\\xff<"}}|{{js (base64Decode "7aCA")}}',
+  '{{printf "%c|%c|%c|%c|%c|%c" 55296 57343 56575 56448 1114112 -1}}',
+  '{{printf "%q %+q %U %#U %q %x" 55296 1114112 56448 255 56575 "\\xff"}}',
+  '{{"\\xff"}}|{{printf "%q" "\\xe2\\x82\\xac\\xe2\\x82"}}|{{len "\\377"}}|{{print "\\xc2" "\\xa9"}}|{{printf "%q" "\\xc2\\xa9"}}',
+  'a\udcffb{{"\udce2\udc82"}}{{printf "%q" "\udce2\udc82"}}{{len `\udcff`}}',
+  '{{range sortByLength (split (base64Decode "4oL/LGFiLGE=") ",")}}[{{.}}]{{end}}',
+  '{{eq (base64Decode "/w==") "\\xff"}} {{lt (base64Decode "gA==") "©"}} {{lt "\\xff" "\\U0010FFFF"}} {{gt "\\x80" "\\u00ff"}} {{ne (base64Decode "4oKs") "€"}}',
+  '{{map "\\xff" 1 "\\x80" 2 "©" 3 "\\xc2" 4}}',
+  '{{base64Encode (base64Decode "/2E=")}} {{base64Encode "\\xe2\\x82"}} {{base64Decode (base64Encode (base64Decode "4oI="))}}',
+  '{{base64Decode "AA\\xff="}}',
+  "{{\udcff}}",
+  '{{printf "%s" (base64Decode "4oI=") | printf "%q"}} {{print (base64Decode "/w==") 1 2}} {{println (base64Decode "/w==")}}',
+]);
+
 // Recursion deeper than JavaScript's default stack: rendered again on a big-stack thread.
 const R = '{{define "r"}}{{if gt . 0}}{{template "r" (sub . 1)}}{{else}}bottom{{end}}{{end}}';
 group("depth", { kv: TREE_KV }, [

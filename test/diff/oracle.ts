@@ -1,11 +1,13 @@
 // Runs differential cases through the Go oracle (one batch process) and
 // through hecd's renderer, both from the same case directories on disk.
+import { isUtf8 } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TemplateError } from "../../src/template/errors.js";
 import { renderFile } from "../../src/confd/template-file.js";
+import { goBytes } from "../../src/go/gostring.js";
 import type { DiffCase, DiffResult } from "./case-types.js";
 
 export function oraclePath(): string {
@@ -26,13 +28,22 @@ export function writeCases(cases: readonly DiffCase[], prefix = "hecd-diff-"): s
     seen.add(c.name);
     const d = join(dir, c.name);
     mkdirSync(d);
-    writeFileSync(join(d, "template.tmpl"), c.template);
+    writeFileSync(join(d, "template.tmpl"), goBytes(c.template));
     if (c.kv !== undefined) writeFileSync(join(d, "kv.json"), JSON.stringify(c.kv));
     if (c.dataJSON !== undefined) writeFileSync(join(d, "data.json"), c.dataJSON);
     else if (c.data !== undefined) writeFileSync(join(d, "data.json"), JSON.stringify(c.data));
     if (c.env !== undefined) writeFileSync(join(d, "env.json"), JSON.stringify(c.env));
   }
   return dir;
+}
+
+/**
+ * Output bytes as a result both sides can be compared by: the text when it is
+ * valid UTF-8 (decoding is then one to one), else every byte in hex, so that no
+ * comparison ever sees bytes already replaced by U+FFFD.
+ */
+export function outputResult(bytes: Buffer): DiffResult {
+  return { out: isUtf8(bytes) ? bytes.toString("utf8") : `invalid UTF-8, hex: ${bytes.toString("hex")}` };
 }
 
 /** Runs `gotmpl-oracle -batch DIR` once and reads back every case's result. */
@@ -49,7 +60,7 @@ export function runOracle(dir: string, cases: readonly DiffCase[]): Map<string, 
     const errFile = join(dir, c.name, "expected.err");
     const outFile = join(dir, c.name, "expected.out");
     if (existsSync(errFile)) out.set(c.name, { err: readFileSync(errFile, "utf8").replace(/\n$/, "") });
-    else if (existsSync(outFile)) out.set(c.name, { out: readFileSync(outFile, "utf8") });
+    else if (existsSync(outFile)) out.set(c.name, outputResult(readFileSync(outFile)));
     else throw new Error(`oracle wrote no result for case ${c.name} in ${dir}`);
   }
   return out;
@@ -60,14 +71,14 @@ export function renderOurs(dir: string, c: DiffCase): DiffResult {
   const d = join(dir, c.name);
   const opt = (f: string): string | undefined => (existsSync(join(d, f)) ? join(d, f) : undefined);
   try {
-    return {
-      out: renderFile(join(d, "template.tmpl"), {
-        kvFile: opt("kv.json"),
-        dataFile: opt("data.json"),
-        envFile: opt("env.json"),
-        name: "template.tmpl",
-      }),
-    };
+    const out = renderFile(join(d, "template.tmpl"), {
+      kvFile: opt("kv.json"),
+      dataFile: opt("data.json"),
+      envFile: opt("env.json"),
+      name: "template.tmpl",
+    });
+    // The bytes `hecd template` writes.
+    return outputResult(goBytes(out));
   } catch (e) {
     if (e instanceof TemplateError) return { err: e.message };
     return { err: `HECD CRASH: ${(e as Error).stack ?? String(e)}` };

@@ -15,7 +15,7 @@ import { pino } from "pino";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { shellRunner, type CommandRunner } from "../../src/confd/command.js";
 import { runCycle, type CycleDeps, type CycleOptions } from "../../src/confd/cycle.js";
-import type { Renderer } from "../../src/confd/render.js";
+import { templateFileRenderer, type Renderer } from "../../src/confd/render.js";
 import type { TemplateResource } from "../../src/confd/resource.js";
 
 // A stand-in for the template engine: the template text, then the store as key=value lines;
@@ -277,6 +277,35 @@ describe("a processing cycle", () => {
     expect(staged).toHaveLength(1);
     expect(staged[0]).toMatch(/^\.a\d{10}$/);
     expect(readFileSync(join(dir, "out", staged[0]!), "utf8")).toBe("# a\n");
+  });
+
+  it("writes the bytes Go renders, invalid UTF-8 included, and then finds dest in sync", async () => {
+    const r = resource("bytes");
+    // a raw 0xff in the template text, base64Decode of "\xffa", and "€" cut into two byte slices
+    writeFileSync(
+      r.src,
+      Buffer.concat([
+        Buffer.from("raw "),
+        Buffer.from([0xff]),
+        Buffer.from(' {{base64Decode (getv "/app/b64")}} {{slice "€" 0 2}}{{slice "€" 2}}\n'),
+      ]),
+    );
+    const real = { ...deps(), render: templateFileRenderer({}) };
+    const first = await runCycle([r], snap({ "/app/b64": "/2E=" }), opts, real);
+    expect(first.outcomes[0]).toMatchObject({ status: "updated", changes: ["missing"] });
+    expect(readFileSync(r.dest).toString("hex")).toBe(
+      Buffer.concat([
+        Buffer.from("raw "),
+        Buffer.from([0xff]),
+        Buffer.from(" "),
+        Buffer.from([0xff]),
+        Buffer.from("a "),
+        Buffer.from([0xe2, 0x82, 0xac]),
+        Buffer.from("\n"),
+      ]).toString("hex"),
+    );
+    const second = await runCycle([r], snap({ "/app/b64": "/2E=" }), opts, real);
+    expect(second.outcomes[0]!.status).toBe("in-sync");
   });
 
   it("logs which changed keys triggered an update and the render time", async () => {

@@ -60,6 +60,21 @@ describe("hecd template", () => {
     expect(r.stdout).toBe("server web1 10.0.0.1:8080 check\nserver web2 10.0.0.2:8080 check\ndemo\n");
   });
 
+  it("writes Go's bytes to stdout, invalid UTF-8 included", () => {
+    const t = file("bytes.tmpl", '{{base64Decode "/2E="}} {{slice "€" 0 2}}|{{printf "%c" 55296}}\n');
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", ENTRY, "--", "template", t],
+      {
+        cwd: repo,
+        timeout: 60_000,
+      },
+    );
+    expect(r.status).toBe(0);
+    // 0xff 'a', the first two bytes of "€", and U+FFFD for %c of a surrogate (as Go writes it)
+    expect(r.stdout.toString("hex")).toBe("ff6120e2827cefbfbd0a");
+  });
+
   it("uses DATA.json as the dot, numbers as float64; without it the dot is nil", () => {
     const t = file("dot.tmpl", '{{printf "%T %v" .n .n}} {{.s}}');
     const d = file("data.json", '{"n": 3, "s": "x"}');

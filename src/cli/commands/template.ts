@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { TemplateError } from "../../template/errors.js";
 import { RenderInputError, renderFile } from "../../confd/template-file.js";
+import { goBytes } from "../../go/gostring.js";
 
 const HELP = `
 Renders FILE with Go's text/template and confd's functions (get, gets, getv,
@@ -53,6 +54,6 @@ export function registerTemplate(program: Command): void {
         }
         throw e;
       }
-      process.stdout.write(out);
+      process.stdout.write(goBytes(out));
     });
 }

@@ -168,6 +168,10 @@ export class Lexer {
           b += 3;
           i += 1;
         }
+      } else if (c >= 0xdc80 && c <= 0xdcff) {
+        // an escaped byte of invalid UTF-8 (gostring.ts)
+        b += 1;
+        i += 1;
       } else {
         b += 3;
         i += 1;
@@ -194,6 +198,8 @@ export class Lexer {
     }
     this.pos++;
     if (c === 10) this.line++;
+    // A lone surrogate is an escaped byte of invalid UTF-8 (gostring.ts): Go reads U+FFFD.
+    if (c >= 0xd800 && c <= 0xdfff) return 0xfffd;
     return c;
   }
 

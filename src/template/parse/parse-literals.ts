@@ -5,6 +5,7 @@
 
 import { ItemType } from "./lex.js";
 import type { NumberNode, Pos } from "./node.js";
+import { canonical, goBytes, goString } from "../../go/gostring.js";
 import { goQuote } from "./node-string.js";
 
 /** Thrown internally by strconv-like helpers; turned into a positioned TemplateError. */
@@ -14,7 +15,6 @@ export class SyntaxErr extends Error {}
 // strconv.Unquote / UnquoteChar
 
 const INVALID_SYNTAX = "invalid syntax";
-const utf8Decoder = new TextDecoder();
 
 function unhex(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -109,13 +109,15 @@ function unquoteChar(s: string, i: number, quote: number): UnquotedChar {
 export function unquote(s: string): string {
   const q = s.charCodeAt(0);
   if (s.length < 2 || s.charCodeAt(s.length - 1) !== q) throw new SyntaxErr(INVALID_SYNTAX);
-  const body = s.slice(1, -1);
+  let body = s.slice(1, -1);
   if (q === 96) {
     if (body.includes("`")) throw new SyntaxErr(INVALID_SYNTAX);
     return body.includes("\r") ? body.replaceAll("\r", "") : body;
   }
   if (q !== 34) throw new SyntaxErr(INVALID_SYNTAX);
   if (body.includes("\n")) throw new SyntaxErr(INVALID_SYNTAX);
+  // Go's unquoteChar reads each raw invalid byte as the rune U+FFFD (escapes like \xff stay bytes).
+  if (!body.isWellFormed()) body = canonical(body).toWellFormed();
   if (!body.includes("\\") && !body.includes('"')) return body;
   // Escapes may produce raw bytes (\xff, \377): collect UTF-8 bytes, then decode.
   const bytes: number[] = [];
@@ -136,7 +138,7 @@ export function unquote(s: string): string {
       bytes.push(c.value);
     }
   }
-  return plain ? out : utf8Decoder.decode(new Uint8Array(bytes));
+  return plain ? out : goString(new Uint8Array(bytes));
 }
 
 function pushUtf8(bytes: number[], r: number): void {
@@ -147,7 +149,7 @@ function pushUtf8(bytes: number[], r: number): void {
 }
 
 function pushUtf8String(bytes: number[], s: string): void {
-  for (const ch of s) pushUtf8(bytes, ch.codePointAt(0)!);
+  for (const b of goBytes(s)) bytes.push(b);
 }
 
 // ---------------------------------------------------------------------------
