@@ -7,8 +7,8 @@
 // maps, with or without `$i, $v :=`, break/continue, else), `$x :=` and
 // `$x =`, `$`, fields of memkv pairs and of maps (json data), literals
 // (strings, decimal ints and floats, booleans), parenthesised and chained (`|`)
-// pipelines, the pure functions of the map whose parameters are string, int or
-// []string (variadic string too: getv's default), index (slices by int, maps
+// pipelines, the pure functions of the map whose parameters are string, int,
+// []string or interface{} (variadic too: getv's default, map), index (slices by int, maps
 // by present key), len, and/or/not (lazy, as Go), eq/ne/lt/le/gt/ge of two
 // values of the same basic type, printf/print/println (simple %s/%v/%d with
 // `-` and width inline, every other format through the Go fmt port exec uses).
@@ -54,7 +54,13 @@ const RUNTIME_BAIL = (): never => {
 };
 
 /** The run-time check for an argument of a map function's parameter type, or null if not handled. */
-const PARAM_CHECK: Readonly<Record<string, string>> = { string: "str", int: "int", "[]string": "strs" };
+const PARAM_CHECK: Readonly<Record<string, string>> = {
+  string: "str",
+  int: "int",
+  "[]string": "strs",
+  // Go hands an interface{} parameter any value; "no value" would become nil.
+  "interface {}": "def",
+};
 
 /** A plain decimal int literal: the same value for Go as int, interface{} argument or command. */
 const PLAIN_INT = /^-?(0|[1-9][0-9]{0,17})$/;

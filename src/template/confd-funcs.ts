@@ -53,6 +53,7 @@ export const PURE_CONFD_FUNCS: ReadonlySet<string> = new Set([
   "join",
   "ls",
   "lsdir",
+  "map",
   "mod",
   "mul",
   "parseBool",
