@@ -137,6 +137,7 @@ describe("compiled fast path", () => {
       "join, replace, trimSuffix, toLower, lsdir/ls",
       '{{join (split "a:b" ":") "-"}} {{replace "aaa" "a" "b" 2}} {{trimSuffix "x.conf" ".conf"}} {{toLower "ABC"}} {{range lsdir "/app"}}[{{.}}]{{end}}',
     ],
+    ["map and index of its entries", '{{$m := map "a" 1 "b" "x"}}{{index $m "a"}}{{index $m "b"}}{{len $m}}'],
     [
       "print, println, arithmetic and seq",
       '{{print "a" 1 true}} {{println "x"}}{{add 1 2}} {{range seq 1 3}}{{.}}{{end}}',
