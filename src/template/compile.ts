@@ -62,11 +62,11 @@ const PARAM_CHECK: Readonly<Record<string, string>> = {
   "interface {}": "def",
 };
 
-/** A plain decimal int literal: the same value for Go as int, interface{} argument or command. */
-const PLAIN_INT = /^-?(0|[1-9][0-9]{0,17})$/;
+/** A decimal int literal (without float syntax): int64 for Go as int, interface{} argument or command, when it fits. */
+const PLAIN_INT = /^-?(0|[1-9][0-9]*)$/;
 
-/** A decimal float literal with a point or exponent (not hex, not a rune). */
-const PLAIN_FLOAT = /^-?[0-9]*\.?[0-9]*([eE][-+]?[0-9]+)?$/;
+/** A decimal float literal: a point or an exponent is what makes Go take it as float64. */
+const PLAIN_FLOAT = /^-?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+|\.[0-9]+[eE][-+]?[0-9]+)$/;
 
 /** One piece of a printf format the inline path handles: text, or a verb with `-` and width at most. */
 type FormatPiece = string | { verb: "s" | "v" | "d"; width: number; left: boolean };

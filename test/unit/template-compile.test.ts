@@ -137,6 +137,10 @@ describe("compiled fast path", () => {
       "join, replace, trimSuffix, toLower, lsdir/ls",
       '{{join (split "a:b" ":") "-"}} {{replace "aaa" "a" "b" 2}} {{trimSuffix "x.conf" ".conf"}} {{toLower "ABC"}} {{range lsdir "/app"}}[{{.}}]{{end}}',
     ],
+    [
+      "int64 limits and float literals",
+      "{{9223372036854775807}} {{-9223372036854775808}} {{1.0}} {{-0.0}} {{.5e1}} {{1e3}} {{12}}",
+    ],
     ["map and index of its entries", '{{$m := map "a" 1 "b" "x"}}{{index $m "a"}}{{index $m "b"}}{{len $m}}'],
     [
       "print, println, arithmetic and seq",
@@ -158,6 +162,7 @@ describe("compiled fast path", () => {
     ["nil", "{{print nil}}"],
     ["a break in a range's else list", '{{range split "a" ","}}{{range $.x}}{{else}}{{break}}{{end}}{{end}}'],
     ["argument counts Go rejects", '{{base "a" "b"}}'],
+    ["ints that overflow int64", "{{9223372036854775808}}"],
   ])("does not compile %s", (_, text) => {
     expect(fast(text)).toBeNull();
   });
