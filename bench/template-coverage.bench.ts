@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadKVFile, renderTemplate } from "../src/template/render.js";
+import { loadKVFile, renderTemplate } from "../src/confd/template-file.js";
 import { CORPUS_DIR, CORPUS_KV_FILE, fastOnly, loadCorpus } from "../test/diff/confd-templates-corpus.js";
 import { buildOracle, hasTool, kvFixture, wholeProcessSideBySide } from "./template-lib.js";
 

@@ -23,10 +23,10 @@
 
 import { byteLength, isTrue } from "./builtins.js";
 import type { ExecContext } from "./exec.js";
-import { sprint, sprintf, sprintln } from "./fmt.js";
-import { compareGoStrings } from "./gosort.js";
-import type { ActionNode, BranchFields, CommandNode, ListNode, Node, PipeNode, Tree } from "./node.js";
-import { GO_TYPE, KVPair, type GoFunc, type GoValue } from "./value.js";
+import { sprint, sprintf, sprintln } from "../go/fmt.js";
+import { compareGoStrings } from "../go/sort.js";
+import { GO_TYPE, KVPair, type GoFunc, type GoValue } from "../go/value.js";
+import type { ActionNode, BranchFields, CommandNode, ListNode, Node, PipeNode, Tree } from "./parse/node.js";
 
 /** Renders with the compiled function; undefined when it had to give up. */
 export type CompiledTemplate = (dot: GoValue) => string | undefined;

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileTree } from "../../src/template/compile.js";
-import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/template/confd-funcs.js";
-import { loadKVFile } from "../../src/template/render.js";
+import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/confd/funcs.js";
+import { loadKVFile } from "../../src/confd/template-file.js";
 import { Template } from "../../src/template/template.js";
 import type { DiffCase } from "./case-types.js";
 
