@@ -29,24 +29,39 @@ import { KVPair } from "../template/kvpair.js";
 
 export type ConfdFuncMap = Record<string, GoFunc>;
 
-/** The functions of the map without side effects or outside state (no DNS, clock, files). */
+/**
+ * The functions of the map without side effects or changing outside state (no
+ * DNS, clock, files): calling one again gives the same result. getenv reads an
+ * environment that nothing changes while a template renders.
+ */
 export const PURE_CONFD_FUNCS: ReadonlySet<string> = new Set([
+  "add",
   "atoi",
   "base",
   "base64Decode",
   "base64Encode",
   "contains",
   "dir",
+  "div",
   "exists",
   "get",
+  "getenv",
   "gets",
+  "getv",
   "getvs",
   "json",
   "jsonArray",
+  "join",
   "ls",
   "lsdir",
+  "map",
+  "mod",
+  "mul",
   "parseBool",
+  "replace",
+  "seq",
   "split",
+  "sub",
   "toLower",
   "toUpper",
   "trimSuffix",

@@ -1,6 +1,7 @@
 // Random templates in (and just outside) the subset that src/template/compile.ts
 // compiles: confd-style ranges over the KV store, .Key/.Value, variables, split,
-// index, base/dir/toUpper, printf with %s/%v/%d, if/else with eq/ne, plus
+// index, base/dir/toUpper, printf with flags and width, if/else-if/with, comparisons,
+// and/or/not, len, pipes, break/continue, json maps, plus
 // values and arguments that make the fast path give up (out-of-range index,
 // wrong printf operand, fields of nil, functions it does not compile).
 import fc from "fast-check";
@@ -34,16 +35,40 @@ function printf(vars: readonly string[]): fc.Arbitrary<string> {
         ".",
         "$",
         "(len .Key)",
+        "1.5",
+        "true",
+        "(atoi (base .Key))",
         ".Nope",
         '(index (split .Value ":") 2)',
       ),
     },
   );
   return fc
-    .array(fc.tuple(fc.constantFrom("%s", "%v", "%d", "%q", "%5s", "%%"), operand, text), {
-      minLength: 0,
-      maxLength: 3,
-    })
+    .array(
+      fc.tuple(
+        fc.constantFrom(
+          "%s",
+          "%v",
+          "%d",
+          "%q",
+          "%5s",
+          "%%",
+          "%-12s",
+          "%5d",
+          "%-3v",
+          "%.2f",
+          "%x",
+          "%05d",
+          "%-",
+        ),
+        operand,
+        text,
+      ),
+      {
+        minLength: 0,
+        maxLength: 3,
+      },
+    )
     .chain((parts) =>
       fc.constantFrom(0, 0, 0, 1, -1).map((extra) => {
         const verbs = parts.map(([v, , t]) => v + t.replace(/[%"\\\n\t]/g, "_")).join("");
@@ -77,6 +102,28 @@ function pairBody(depth: number, vars: readonly string[]): fc.Arbitrary<string> 
       "{{.}}",
     ),
     fc.constantFrom('{{range split .Value ":"}}[{{.}}]{{end}}', "{{$k := .Key}}{{$k}}", "{{$.Key}}"),
+    fc
+      .tuple(pairString(vars), pairString(vars), fc.constantFrom("lt", "le", "gt", "ge", "and", "or"))
+      .map(([a, b, op]) => `{{if ${op} ${a} ${b}}}T{{else if not ${a}}}N{{else}}F{{end}}`),
+    fc.constantFrom(
+      "{{len .Value}}",
+      "{{with .Value}}<{{.}}>{{else}}empty{{end}}",
+      "{{with $w := .Key}}{{$w}}{{end}}",
+      "{{.Value | toUpper}}",
+      '{{.Key | printf "%s=%v" .Value}}',
+      '{{getv .Key "dflt"}}{{getv "/nope" "dflt"}}',
+      '{{join (split .Value ":") "+"}}',
+      '{{replace .Value ":" "-" 1}}',
+      '{{if contains .Value ":"}}port{{end}}',
+      '{{range $i, $x := split .Value ":"}}{{$i}}={{$x}};{{end}}',
+      '{{range $x := split .Value ":"}}{{if eq $x ""}}{{continue}}{{end}}{{$x}}{{break}}{{end}}',
+      "{{$n := 0}}{{$n = len .Key}}{{$n}}",
+      '{{if and (exists .Key) (ne .Value "")}}ok{{end}}',
+      '{{if or (eq .Value "") (lt (len .Value) 5)}}short{{end}}',
+      '{{index (split .Value ":") 1 | printf "%5s"}}',
+      "{{lt .Value 5}}",
+      "{{printf}}",
+    ),
   ];
   if (depth < 2)
     item.push(
@@ -116,6 +163,10 @@ const topItem: fc.Arbitrary<string> = fc.oneof(
       "{{$}}",
       '{{if eq "a" "a"}}yes{{end}}',
       '{{if ls "/app"}}some{{else}}none{{end}}',
+      '{{range $k, $v := json "{\\"b\\":1,\\"a\\":[1,2]}"}}{{$k}}={{$v}};{{end}}',
+      '{{$d := json (getv "/app/name" "{}")}}{{$d.x}}',
+      '{{range getvs "/app/servers/*"}}{{.}}|{{end}}',
+      '{{range $i, $e := gets "/app/servers/*"}}{{if gt $i 1}}{{break}}{{end}}{{$e.Key}}{{end}}',
       '{{range split "a,b" ","}}{{.}}{{else}}-{{end}}',
     ),
   },
