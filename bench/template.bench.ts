@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { templateFileRenderer } from "../src/confd/render.js";
-import { confdFuncs } from "../src/template/confd-funcs.js";
-import { MemKV } from "../src/template/memkv.js";
-import { renderTemplate } from "../src/template/render.js";
+import { confdFuncs } from "../src/confd/funcs.js";
+import { MemKV } from "../src/confd/memkv.js";
+import { renderTemplate } from "../src/confd/template-file.js";
 import { Template } from "../src/template/template.js";
 import { buildOracle, hasTool, kvFixture, ms, stats, wholeProcessSideBySide } from "./template-lib.js";
 
