@@ -23,6 +23,7 @@ import { connectHosts, type DeployHost } from "../src/deploy/hosts.js";
 import { scaleService } from "../src/deploy/scale.js";
 import type { Drainer } from "../src/deploy/stop.js";
 import { defaultConfigOptions, renderConfig, type HaproxyConfigOptions } from "../src/haproxy/config.js";
+import { MasterCli, type ProcTable } from "../src/haproxy/master.js";
 import { Registry } from "../src/registry/registry.js";
 import { stackDrainer } from "../src/stack/drain.js";
 import { startStack, type Stack } from "../src/stack/up.js";
@@ -252,8 +253,45 @@ interface Mode {
   registry: Registry;
   hosts: DeployHost[];
   drainer?: Drainer;
-  /** HAProxy reloads so far (seed mode; hecd mode never reloads for server changes). */
-  reloads(): number;
+  /** HAProxy's own reload count since the mode started, read from its master CLI. */
+  reloads(): Promise<ReloadCount>;
+}
+
+interface ReloadCount {
+  reloads: number;
+  failed: number;
+}
+
+/**
+ * Reloads as HAProxy counts them: the master CLI's `show proc` reports the master's reload
+ * counter and its failed reloads, the same way in both modes. A restarted master starts its
+ * counters again, so a changed master pid makes the count fail rather than come out low.
+ */
+async function reloadCounter(socketPath: string): Promise<() => Promise<ReloadCount>> {
+  const cli = new MasterCli(socketPath);
+  const read = async (): Promise<ProcTable> => {
+    // During a reload the master re-executes itself and its CLI is briefly unavailable.
+    const deadline = now() + 5000;
+    for (;;) {
+      try {
+        return await cli.showProc();
+      } catch (e) {
+        if (now() > deadline) throw e;
+        await sleep(50);
+      }
+    }
+  };
+  const base = (await read()).master;
+  return async () => {
+    const { master } = await read();
+    if (master.pid !== base.pid) {
+      throw new Error(
+        `HAProxy's master at ${socketPath} changed from pid ${base.pid} to ${master.pid} (restarted, not reloaded): ` +
+          "its reload counter started again, so this run's reload count would be wrong; rerun the bench",
+      );
+    }
+    return { reloads: master.reloads - base.reloads, failed: master.failedReloads - base.failedReloads };
+  };
 }
 
 async function startHecdMode(host: DockerHost, cleanups: (() => Promise<void>)[]): Promise<Mode> {
@@ -281,7 +319,7 @@ async function startHecdMode(host: DockerHost, cleanups: (() => Promise<void>)[]
     registry,
     hosts: deployHosts(host),
     drainer: stackDrainer(stack.info),
-    reloads: () => 0,
+    reloads: await reloadCounter(stack.info.haproxy.masterSocket),
   };
 }
 
@@ -292,26 +330,20 @@ function deployHosts(host: DockerHost): DeployHost[] {
 interface ChildHandle {
   proc: ChildProcess;
   output(): string;
-  /** "Loading success" lines so far (HAProxy prints one per start and per reload). */
-  loads(): number;
   stop(): Promise<void>;
 }
 
 function spawnChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildHandle {
   const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
   let out = "";
-  let reloads = 0;
   const add = (d: Buffer): void => {
-    const text = d.toString();
-    reloads += (text.match(/Loading success/g) ?? []).length;
-    out = (out + text).slice(-20_000);
+    out = (out + d.toString()).slice(-20_000);
   };
   proc.stdout!.on("data", add);
   proc.stderr!.on("data", add);
   return {
     proc,
     output: () => out,
-    loads: () => reloads,
     stop: async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const gone = new Promise((r) => proc.once("exit", r));
@@ -366,10 +398,11 @@ async function startSeedMode(host: DockerHost, cleanups: (() => Promise<void>)[]
   const rendered = readFileSync(cfgPath, "utf8");
   assertSameConfig(rendered, config);
 
+  const masterSocket = join(dir, "haproxy-master.sock");
   const haproxy = spawnChild(requireTool("haproxy", "apt-get install -y haproxy"), [
     "-W",
     "-S",
-    `${join(dir, "haproxy-master.sock")},mode,600`,
+    `${masterSocket},mode,600`,
     "-p",
     join(dir, "haproxy.pid"),
     "-f",
@@ -389,6 +422,7 @@ async function startSeedMode(host: DockerHost, cleanups: (() => Promise<void>)[]
     },
     15_000,
   );
+  const reloads = await reloadCounter(masterSocket);
 
   const agent: AgentHandle = await startAgent({
     docker: { host: host.endpoint },
@@ -407,7 +441,6 @@ async function startSeedMode(host: DockerHost, cleanups: (() => Promise<void>)[]
 
   const registry = await Registry.connect({ endpoints: [etcd.endpoint], ttlSeconds: 5 });
   cleanups.push(() => registry.close({ revoke: true }));
-  const reloads = (): number => Math.max(0, haproxy.loads() - 1);
 
   return {
     name: "seed",
@@ -638,9 +671,9 @@ interface ModeResult {
   changes: ChangeSamples;
   /** Absent when BENCH_UP_ONLY=changes. */
   load?: LoadResult;
-  /** HAProxy reloads during (3), and over the whole mode. */
-  reloads: number;
-  reloadsTotal: number;
+  /** HAProxy reloads during (3) (absent when (3) did not run), and over the whole mode. */
+  reloads?: ReloadCount;
+  reloadsTotal: ReloadCount;
 }
 
 async function runMode(
@@ -665,17 +698,22 @@ async function runMode(
     process.stderr.write(`${which}: stack up in ${fmtMs(now() - t)} at ${mode.url}\n`);
     if (ONLY === "changes") {
       const changes = await measureChanges(mode, k, servers);
-      return { starts: [], changes, reloads: 0, reloadsTotal: mode.reloads() };
+      return { starts: [], changes, reloadsTotal: await mode.reloads() };
     }
     const starts = await measureStarts(mode, host, image, k);
     await removeContainers(host.docker, (c) => c.Names.some((n) => n.startsWith(`/bench-${which}-start-`)));
     const changes = await measureChanges(mode, k, servers);
-    const reloadsBefore = mode.reloads();
+    const reloadsBefore = await mode.reloads();
     const load = await measureScaleUnderLoad(mode, image);
     process.stderr.write(
       `  ${which} (3): ${load.requests} requests, ${load.errors} errors (${load.timeouts} of them timeouts), ${load.non2xx} non-2xx, ${load.events} scale events in ${load.seconds} s\n`,
     );
-    return { starts, changes, load, reloads: mode.reloads() - reloadsBefore, reloadsTotal: mode.reloads() };
+    const reloadsTotal = await mode.reloads();
+    const reloads = {
+      reloads: reloadsTotal.reloads - reloadsBefore.reloads,
+      failed: reloadsTotal.failed - reloadsBefore.failed,
+    };
+    return { starts, changes, load, reloads, reloadsTotal };
   } finally {
     while (local.length > 0) await local.pop()!().catch(() => undefined);
   }
@@ -726,9 +764,19 @@ function table(results: Partial<Record<"hecd" | "seed", ModeResult>>): string {
           : undefined,
       ),
     ],
+    [
+      "HAProxy reloads over the mode (master CLI `show proc`)",
+      ...cols.map((c) => fmtReloads(results[c]?.reloadsTotal)),
+      "(measure)",
+      "-",
+    ],
   ];
   return [head, sep, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
+
+/** "3" or "3 (1 failed)"; counted by HAProxy's master (`show proc`). */
+const fmtReloads = (c: ReloadCount | undefined): string =>
+  c === undefined ? "n/a" : c.failed > 0 ? `${c.reloads} (${c.failed} failed)` : String(c.reloads);
 
 function details(results: Partial<Record<"hecd" | "seed", ModeResult>>): string {
   const out: string[] = [];
@@ -742,11 +790,11 @@ function details(results: Partial<Record<"hecd" | "seed", ModeResult>>): string 
         `(2) put -> seen by a second etcd watcher: p50 ${fmtMs(percentile(r.changes.watched, 50))}, p99 ${fmtMs(percentile(r.changes.watched, 99))} (n=${r.changes.watched.length}); ` +
         (r.load
           ? `(3) scale event p50 ${fmtMs(percentile(r.load.scaleMs, 50))}, p99 ${fmtMs(percentile(r.load.scaleMs, 99))}, ` +
-            `HAProxy reloads during (3): ${r.reloads} (whole mode: ${r.reloadsTotal})` +
+            `HAProxy reloads during (3): ${fmtReloads(r.reloads)} (whole mode: ${fmtReloads(r.reloadsTotal)})` +
             (r.load.reqErrors.size > 0
               ? `; request errors: ${[...r.load.reqErrors].map(([m, n]) => `${m} x${n}`).join(", ")}`
               : "")
-          : `(3) not run; HAProxy reloads over the mode: ${r.reloadsTotal}`),
+          : `(3) not run; HAProxy reloads over the mode: ${fmtReloads(r.reloadsTotal)}`),
     );
   }
   return out.join("\n");

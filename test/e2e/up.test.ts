@@ -27,6 +27,22 @@ async function get(url: string): Promise<string> {
   return (await r.text()).trim();
 }
 
+/** GETs through HAProxy that never throw: each attempt is counted, and each failure kept. */
+class CountingProbe {
+  sent = 0;
+  readonly failures: string[] = [];
+
+  async get(url: string): Promise<string | undefined> {
+    this.sent++;
+    try {
+      return await get(url);
+    } catch (e) {
+      this.failures.push(`request ${this.sent}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
 describe("hecd up --demo 3", () => {
   let host: DockerHost;
   let stateDir: string;
@@ -142,6 +158,9 @@ describe("hecd up --demo 3", () => {
 
   it("scales 6 -> 1 -> 4 under load with zero failed requests", async () => {
     const load = autocannon({ url, connections: 8, duration: 600, timeout: 5 });
+    // The probe's own requests go through HAProxy during the scale events too: a failed one
+    // counts as a failed request, it is not retried away.
+    const probe = new CountingProbe();
     const counts: number[] = [];
     try {
       for (const n of [6, 1, 4]) {
@@ -150,12 +169,17 @@ describe("hecd up --demo 3", () => {
           `HAProxy to serve ${n} replicas`,
           async () => {
             const seen = new Set<string>();
-            for (let i = 0; i < n * 6; i++) seen.add(await get(url));
+            for (let i = 0; i < n * 6; i++) {
+              const name = await probe.get(url);
+              if (name !== undefined) seen.add(name);
+            }
             return seen.size === n ? true : undefined;
           },
           30_000,
           100,
-        );
+        ).catch((e: Error) => {
+          throw new Error(`${e.message}; failed probe requests: ${probe.failures.join("; ") || "none"}`);
+        });
         counts.push(n);
       }
     } finally {
@@ -163,6 +187,8 @@ describe("hecd up --demo 3", () => {
     }
     const result = await load;
     expect(counts).toEqual([6, 1, 4]);
+    expect(probe.failures).toEqual([]);
+    expect(probe.sent).toBeGreaterThanOrEqual((6 + 1 + 4) * 6);
     expect(result.requests.total).toBeGreaterThan(1000);
     expect(result.errors).toBe(0);
     expect(result.timeouts).toBe(0);

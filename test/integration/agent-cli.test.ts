@@ -89,7 +89,7 @@ describe("hecd agent (process, two Docker hosts)", () => {
     }
   });
 
-  it("registers per host; SIGKILL of one agent drops its keys within the TTL and keeps the other's", async () => {
+  it("registers per host; SIGKILL of one agent drops its keys within the TTL plus etcd's expiry sweep (3.6 s) and keeps the other's", async () => {
     const [h1, h2] = hosts as [DockerHost, DockerHost];
     const a1 = hecd(agentArgs(h1));
     const a2 = hecd(agentArgs(h2));

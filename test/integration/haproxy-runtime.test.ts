@@ -386,7 +386,7 @@ describe("scale events under load", () => {
 });
 
 describe("a backend that dies", () => {
-  it("is retried elsewhere (redispatch) with zero failed requests and goes DOWN within fall x inter", async () => {
+  it("is retried elsewhere (redispatch) with zero failed requests and goes DOWN within (fall + 1) x inter + 0.5 s", async () => {
     const pool = [await startBackend("k0"), await startBackend("k1"), await startBackend("k2")];
     const hx = await startHaproxy({ options: { check } });
     try {
