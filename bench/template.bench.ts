@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { confdFuncs } from "../src/template/confd-funcs.js";
-import { loadKVFile, renderTemplate } from "../src/template/render.js";
+import { confdFuncs } from "../src/confd/funcs.js";
+import { loadKVFile, renderTemplate } from "../src/confd/template-file.js";
 import { Template } from "../src/template/template.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");

@@ -20,10 +20,10 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  // big-stack.ts finds its worker next to itself: point it at the copy tsc wrote in dist/template.
+  // big-stack.ts finds its worker next to itself: point it at the copy tsc wrote in dist/confd.
   define: { "import.meta.url": "__hecdBigStackUrl" },
   banner: {
-    js: 'var __hecdBigStackUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "../template/big-stack.js")).href;',
+    js: 'var __hecdBigStackUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "../confd/big-stack.js")).href;',
   },
   // Whitespace and syntax only: names stay for stack traces; less source to pre-parse at start-up.
   minifyWhitespace: true,

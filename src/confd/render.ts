@@ -2,9 +2,9 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { Template } from "../template/template.js";
-import { MemKV } from "../template/memkv.js";
-import { renderTemplate } from "../template/render.js";
-import { tagMap } from "../template/value.js";
+import { MemKV } from "./memkv.js";
+import { renderTemplate } from "./template-file.js";
+import { tagMap } from "../go/value.js";
 
 /** Renders a template file against a resource's store; throws with a message to report. */
 export type Renderer = (src: string, values: ReadonlyMap<string, string>) => Promise<string>;

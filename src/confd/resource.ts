@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { tomlErrorMessage } from "./toml-error.js";
 import type { Accounts } from "./accounts.js";
-import { goJoin } from "./gopath.js";
+import { join as pathJoin } from "../go/path.js";
 
 export interface TemplateResource {
   /** The TOML file it came from (for messages). */
@@ -49,7 +49,7 @@ export function parseMode(text: string): number | undefined {
 
 /** The key paths fetched for a resource: path.Join(prefix, key), as confd. */
 export function fetchPrefixes(r: TemplateResource): string[] {
-  return r.keys.map((k) => goJoin(r.prefix, k));
+  return r.keys.map((k) => pathJoin(r.prefix, k));
 }
 
 export interface ResourceContext {

@@ -1,6 +1,6 @@
 // What a resource's template sees: the snapshot's keys under its prefix+keys, with the
 // prefix stripped (confd: path.Join("/", strings.TrimPrefix(key, prefix))).
-import { goJoin, isAtOrBelow } from "./gopath.js";
+import { join as pathJoin } from "../go/path.js";
 import { fetchPrefixes, type TemplateResource } from "./resource.js";
 
 export function resourceValues(
@@ -12,7 +12,7 @@ export function resourceValues(
   for (const [k, v] of snapshot) {
     if (!wanted.some((p) => isAtOrBelow(k, p))) continue;
     const rel = k.startsWith(r.prefix) ? k.slice(r.prefix.length) : k;
-    out.set(goJoin("/", rel), v);
+    out.set(pathJoin("/", rel), v);
   }
   return out;
 }
@@ -49,4 +49,10 @@ export function touches(r: TemplateResource, changes: KeyChanges): boolean {
   return [...changes.added, ...changes.changed, ...changes.removed].some((k) =>
     wanted.some((p) => isAtOrBelow(k, p)),
   );
+}
+
+/** True when `key` is `dir` itself or lies below it (path semantics, not string prefix). */
+export function isAtOrBelow(key: string, dir: string): boolean {
+  if (dir === "/" || dir === "") return key.startsWith("/");
+  return key === dir || key.startsWith(dir.endsWith("/") ? dir : dir + "/");
 }

@@ -19,9 +19,9 @@ import {
   type BasicKind,
 } from "./convert.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "./escape.js";
-import { compareGoStrings } from "./gosort.js";
+import { compareGoStrings } from "../go/sort.js";
 import { backingOf, ensureSpare, GO_BACKING, sliceView, type Backing } from "./slice-view.js";
-import { sprint, sprintf, sprintln } from "./fmt.js";
+import { sprint, sprintf, sprintln } from "../go/fmt.js";
 import {
   GoError,
   GoNumber,
@@ -35,7 +35,7 @@ import {
   type GoFuncValue,
   type GoSlice,
   type GoValue,
-} from "./value.js";
+} from "../go/value.js";
 
 /** A reflect.Value argument that sits in an interface{} slot (only `slice` needs to know). */
 export class IfaceArg {

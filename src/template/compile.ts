@@ -14,8 +14,8 @@
 
 import { isTrue } from "./builtins.js";
 import type { ExecContext } from "./exec.js";
-import type { ActionNode, BranchFields, CommandNode, ListNode, Node, PipeNode, Tree } from "./node.js";
-import { KVPair, type GoFunc, type GoValue } from "./value.js";
+import type { ActionNode, BranchFields, CommandNode, ListNode, Node, PipeNode, Tree } from "./parse/node.js";
+import { KVPair, type GoFunc, type GoValue } from "../go/value.js";
 
 /** Renders with the compiled function; undefined when it had to give up. */
 export type CompiledTemplate = (dot: GoValue) => string | undefined;

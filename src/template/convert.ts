@@ -1,17 +1,7 @@
 // Go type names as text/template's argument conversion sees them: kinds,
 // assignability, zero values and nil-ability, over hecd's value model.
 
-import {
-  GoNumber,
-  GoStruct,
-  GO_NIL,
-  GO_TYPE,
-  KVPair,
-  nilSlice,
-  tagMap,
-  type GoMap,
-  type GoValue,
-} from "./value.js";
+import { GoNumber, GoStruct, GO_NIL, GO_TYPE, KVPair, nilMap, nilSlice, type GoValue } from "../go/value.js";
 
 export type Kind =
   | "bool"
@@ -113,14 +103,7 @@ export function canBeNil(typ: string): boolean {
   return false;
 }
 
-export { GO_NIL, nilSlice };
-
-/** A nil map of the given type (the zero value of a map type). */
-export function nilMap(typ: string): Map<string, GoValue> {
-  const m: GoMap = tagMap(new Map(), typ);
-  m[GO_NIL] = true;
-  return m;
-}
+export { GO_NIL, nilMap, nilSlice };
 
 /** Whether a value is Go's nil: no value, a nil interface, or a slice/map marked GO_NIL. */
 export function isNilValue(v: GoValue): boolean {

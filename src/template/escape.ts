@@ -1,8 +1,8 @@
 // text/template's html, js and urlquery builtins (HTMLEscaper, JSEscaper, URLQueryEscaper).
-import { sprint } from "./fmt.js";
-import { isPrint } from "./fmt-isprint.js";
-import { utf8Bytes } from "./fmt-quote.js";
-import { GoStruct, type GoFuncValue, type GoValue } from "./value.js";
+import { sprint } from "../go/fmt.js";
+import { isPrint } from "../go/fmt-isprint.js";
+import { utf8Bytes } from "../go/fmt-quote.js";
+import { GoStruct, type GoFuncValue, type GoValue } from "../go/value.js";
 
 /** A struct pointer as text/template's printableValue sees it: indirected. */
 class Indirect extends GoStruct {

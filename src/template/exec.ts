@@ -9,7 +9,7 @@
 // variables, not in the values.
 
 import { IfaceArg, type BuiltinFunc, SLICE_FUNC, isFuncValue, isTrue, truth } from "./builtins.js";
-import { compareGoStrings } from "./gosort.js";
+import { compareGoStrings } from "../go/sort.js";
 import {
   GoComplex,
   assignable,
@@ -20,7 +20,7 @@ import {
   zeroValue,
 } from "./convert.js";
 import { StackExhaustedError, TemplateError } from "./errors.js";
-import { sprint, sprintf } from "./fmt.js";
+import { sprint, sprintf } from "../go/fmt.js";
 import type {
   ActionNode,
   BranchFields,
@@ -36,10 +36,10 @@ import type {
   TemplateNode,
   Tree,
   VariableNode,
-} from "./node.js";
-import { goQuote, nodeString } from "./node-string.js";
-import { errorContext } from "./parse.js";
-import { GoError, GoNumber, GoStruct, KVPair, goTypeName, type GoFunc, type GoValue } from "./value.js";
+} from "./parse/node.js";
+import { goQuote, nodeString } from "./parse/node-string.js";
+import { errorContext } from "./parse/parse.js";
+import { GoError, GoNumber, GoStruct, KVPair, goTypeName, type GoFunc, type GoValue } from "../go/value.js";
 
 /** Go's maxExecDepth (non-wasm). */
 export const MAX_EXEC_DEPTH = 100000;

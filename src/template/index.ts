@@ -16,4 +16,4 @@ export {
   type GoMap,
   type GoSlice,
   type GoValue,
-} from "./value.js";
+} from "../go/value.js";

@@ -4,7 +4,7 @@
 // other. A view is a Proxy that reads and writes the base array at an offset.
 
 import { GO_CAP } from "./convert.js";
-import { GO_TYPE, type GoSlice, type GoValue } from "./value.js";
+import { GO_TYPE, type GoSlice, type GoValue } from "../go/value.js";
 
 /** Where a slice's elements live: the root array and this slice's offset in it. */
 export const GO_BACKING: unique symbol = Symbol("goBacking");

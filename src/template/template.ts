@@ -5,11 +5,11 @@ import { BUILTINS } from "./builtins.js";
 import { compileTree, type CompiledTemplate } from "./compile.js";
 import { TemplateError } from "./errors.js";
 import { execute, type ExecContext, type ResolvedFunc, type TemplateEntry } from "./exec.js";
-import type { Tree } from "./node.js";
-import { isGoodFuncName } from "./go-unicode.js";
-import { goQuote } from "./node-string.js";
-import { parse } from "./parse.js";
-import type { GoFunc, GoValue } from "./value.js";
+import type { Tree } from "./parse/node.js";
+import { isGoodFuncName } from "../go/unicode.js";
+import { goQuote } from "./parse/node-string.js";
+import { parse } from "./parse/parse.js";
+import type { GoFunc, GoValue } from "../go/value.js";
 
 export type FuncMap = Record<string, GoFunc>;
 

@@ -7,9 +7,9 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileTree } from "../../src/template/compile.js";
-import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/template/confd-funcs.js";
-import { storeFromJSON } from "../../src/template/render.js";
-import { parseJSON } from "../../src/template/gojson.js";
+import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/confd/funcs.js";
+import { storeFromJSON } from "../../src/confd/template-file.js";
+import { parseJSON } from "../../src/go/json.js";
 import { Template } from "../../src/template/template.js";
 import type { DiffCase } from "./case-types.js";
 import { generateFastPathCases } from "./fastpath-generator.js";

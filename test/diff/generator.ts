@@ -3,7 +3,7 @@
 // a share of them are mutated into (probably) invalid ones, so that error
 // messages and positions are compared too.
 import fc from "fast-check";
-import { join as pathJoin } from "../../src/template/gopath.js";
+import { join as pathJoin } from "../../src/go/path.js";
 import type { DiffCase } from "./case-types.js";
 
 const FIELDS = [

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TemplateError } from "../../src/template/errors.js";
-import { renderFile } from "../../src/template/render.js";
+import { renderFile } from "../../src/confd/template-file.js";
 import type { DiffCase, DiffResult } from "./case-types.js";
 
 export function oraclePath(): string {

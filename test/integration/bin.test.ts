@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderFile } from "../../src/template/render.js";
+import { renderFile } from "../../src/confd/template-file.js";
 import { VERSION } from "../../src/version.js";
 
 const repo = resolve(import.meta.dirname, "../..");

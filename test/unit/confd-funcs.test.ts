@@ -4,23 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { confdFuncs, NetSRV, srvRecordsToGo } from "../../src/template/confd-funcs.js";
+import { confdFuncs, NetSRV, srvRecordsToGo } from "../../src/confd/funcs.js";
 import fc from "fast-check";
-import {
-  BadPatternError,
-  base,
-  clean,
-  dir,
-  join as pjoin,
-  match,
-  matchBytes,
-} from "../../src/template/gopath.js";
-import { goSortSlice } from "../../src/template/gosort.js";
-import { atoi, base64Decode, formatFloatF, quote, replace } from "../../src/template/gostrconv.js";
-import { GoTime } from "../../src/template/gotime.js";
-import { KeyNotExistError, MemKV } from "../../src/template/memkv.js";
-import { renderTemplate } from "../../src/template/render.js";
-import { GoError, GoNumber, KVPair, goTypeName } from "../../src/template/value.js";
+import { BadPatternError, base, clean, dir, join as pjoin, match, matchBytes } from "../../src/go/path.js";
+import { goSortSlice } from "../../src/go/sort.js";
+import { atoi, base64Decode, formatFloatF, quote, replace } from "../../src/go/strconv.js";
+import { GoTime } from "../../src/go/time.js";
+import { KeyNotExistError, MemKV } from "../../src/confd/memkv.js";
+import { renderTemplate } from "../../src/confd/template-file.js";
+import { GoError, GoNumber, KVPair, goTypeName } from "../../src/go/value.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "hecd-confd-funcs-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

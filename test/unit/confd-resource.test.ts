@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { systemAccounts, type Accounts } from "../../src/confd/accounts.js";
-import { goClean, goJoin } from "../../src/confd/gopath.js";
+import { clean as goClean, join as goJoin } from "../../src/go/path.js";
 import {
   fetchPrefixes,
   loadResources,

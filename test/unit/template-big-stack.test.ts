@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { templateFileRenderer } from "../../src/confd/render.js";
-import { isPlainData } from "../../src/template/big-stack.js";
+import { isPlainData } from "../../src/confd/big-stack.js";
 import { StackExhaustedError, TemplateError } from "../../src/template/errors.js";
-import { MemKV } from "../../src/template/memkv.js";
-import { renderTemplate } from "../../src/template/render.js";
-import { tagSlice } from "../../src/template/value.js";
+import { MemKV } from "../../src/confd/memkv.js";
+import { renderTemplate } from "../../src/confd/template-file.js";
+import { tagSlice } from "../../src/go/value.js";
 
 const R =
   '{{define "r"}}{{if gt . 0}}{{template "r" (sub . 1)}}{{else}}{{getv "/k"}} {{getenv "X"}}{{end}}{{end}}';

@@ -4,11 +4,11 @@
 // test/diff/fastpath.test.ts compares it with the Go oracle on random templates.
 import { describe, expect, it } from "vitest";
 import { compileTree } from "../../src/template/compile.js";
-import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/template/confd-funcs.js";
-import { MemKV } from "../../src/template/memkv.js";
-import { renderTemplate } from "../../src/template/render.js";
+import { confdFuncs, PURE_CONFD_FUNCS } from "../../src/confd/funcs.js";
+import { MemKV } from "../../src/confd/memkv.js";
+import { renderTemplate } from "../../src/confd/template-file.js";
 import { Template, type FuncMap } from "../../src/template/template.js";
-import type { GoValue } from "../../src/template/value.js";
+import type { GoValue } from "../../src/go/value.js";
 
 function store(): MemKV {
   const kv = new MemKV();

@@ -13,7 +13,7 @@ import {
   type GoFunc,
   type GoFuncValue,
   type GoValue,
-} from "../../src/template/value.js";
+} from "../../src/go/value.js";
 
 function func(
   name: string,

@@ -5,11 +5,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { confdFuncs } from "../../src/template/confd-funcs.js";
-import { MemKV } from "../../src/template/memkv.js";
+import { confdFuncs } from "../../src/confd/funcs.js";
+import { MemKV } from "../../src/confd/memkv.js";
 import { Template } from "../../src/template/template.js";
-import { jsonToGo, parseJSON } from "../../src/template/gojson.js";
-import type { GoValue } from "../../src/template/value.js";
+import { jsonToGo, parseJSON } from "../../src/go/json.js";
+import type { GoValue } from "../../src/go/value.js";
 
 export interface ExecCase {
   /** Template text (named template.tmpl, as the oracle's batch mode names it). */

@@ -5,9 +5,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sprint, sprintf, sprintln } from "../../src/template/fmt.js";
+import { sprint, sprintf, sprintln } from "../../src/go/fmt.js";
 import { htmlEscaper, jsEscaper, urlQueryEscaper } from "../../src/template/escape.js";
-import { fromJSON, KVPair, tagSlice, type GoValue } from "../../src/template/value.js";
+import { fromJSON, KVPair, tagSlice, type GoValue } from "../../src/go/value.js";
 
 /** One operand: how the template writes it, and the Go value our side receives. */
 export interface Arg {

@@ -1,7 +1,7 @@
 // The IsPrint table in fmt-isprint.ts must be exactly Go's: regenerate it with the Go
 // toolchain the oracle uses and compare.
 import { describe, expect, it } from "vitest";
-import { isPrint, PRINT_RANGES_ENCODED } from "../../src/template/fmt-isprint.js";
+import { isPrint, PRINT_RANGES_ENCODED } from "../../src/go/fmt-isprint.js";
 import { runGoProgram } from "../harness/go.js";
 
 const GENERATOR = `package main

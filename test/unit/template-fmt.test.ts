@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sprint, sprintf } from "../../src/template/fmt.js";
+import { sprint, sprintf } from "../../src/go/fmt.js";
 import { htmlEscaper } from "../../src/template/escape.js";
 import { GoComplex } from "../../src/template/convert.js";
 import {
@@ -11,7 +11,7 @@ import {
   tagMap,
   tagSlice,
   type GoValue,
-} from "../../src/template/value.js";
+} from "../../src/go/value.js";
 import {
   bool,
   data,

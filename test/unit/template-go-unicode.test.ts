@@ -1,4 +1,4 @@
-// The letter/digit tables in go-unicode.ts must be exactly Go 1.19's: regenerate them with the
+// The letter/digit tables in src/go/unicode.ts must be exactly Go 1.19's: regenerate them with the
 // Go toolchain the oracle uses and compare.
 import { describe, expect, it } from "vitest";
 import { runGoProgram } from "../harness/go.js";
@@ -8,7 +8,7 @@ import {
   isGoLetter,
   isGoodFuncName,
   LETTER_RANGES_ENCODED,
-} from "../../src/template/go-unicode.js";
+} from "../../src/go/unicode.js";
 
 const GENERATOR = `package main
 

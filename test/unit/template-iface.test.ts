@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces, tmpdir, type NetworkInterfaceInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lookupIfaceIPV4, lookupIfaceIPV6 } from "../../src/template/iface.js";
-import { renderTemplate } from "../../src/template/render.js";
+import { lookupIfaceIPV4, lookupIfaceIPV6 } from "../../src/confd/iface.js";
+import { renderTemplate } from "../../src/confd/template-file.js";
 import { requireTool } from "../harness/tools.js";
 
 const MISSING = "hecdnosuchif0";

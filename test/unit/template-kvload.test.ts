@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseJSON } from "../../src/template/gojson.js";
-import type { MemKV } from "../../src/template/memkv.js";
-import { loadKVFile, storeFromJSON } from "../../src/template/render.js";
+import { parseJSON } from "../../src/go/json.js";
+import type { MemKV } from "../../src/confd/memkv.js";
+import { loadKVFile, storeFromJSON } from "../../src/confd/template-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hecd-kvload-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TemplateError } from "../../src/template/errors.js";
-import type { Node } from "../../src/template/node.js";
-import { nodeString } from "../../src/template/node-string.js";
-import { parse } from "../../src/template/parse.js";
+import type { Node } from "../../src/template/parse/node.js";
+import { nodeString } from "../../src/template/parse/node-string.js";
+import { parse } from "../../src/template/parse/parse.js";
 import { requireTool } from "../harness/tools.js";
 
 const BUILTINS =

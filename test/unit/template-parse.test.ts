@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TemplateError } from "../../src/template/errors.js";
-import type { Node, Tree } from "../../src/template/node.js";
-import { goQuote, nodeString } from "../../src/template/node-string.js";
-import { errorContext, parse } from "../../src/template/parse.js";
+import type { Node, Tree } from "../../src/template/parse/node.js";
+import { goQuote, nodeString } from "../../src/template/parse/node-string.js";
+import { errorContext, parse } from "../../src/template/parse/parse.js";
 
 const FUNCS: ReadonlySet<string> = new Set(
   "and call html index slice js len not or print printf println urlquery eq ge gt le lt ne seq getv".split(

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { GO_CAP } from "../../src/template/convert.js";
 import { backingOf, ensureSpare, sliceView } from "../../src/template/slice-view.js";
-import { GO_TYPE, goTypeName, type GoValue } from "../../src/template/value.js";
+import { GO_TYPE, goTypeName, type GoValue } from "../../src/go/value.js";
 
 describe("sliceView", () => {
   it("reads and writes through to the root array at its offset", () => {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { TemplateError } from "../../template/errors.js";
-import { RenderInputError, renderFile } from "../../template/render.js";
+import { RenderInputError, renderFile } from "../../confd/template-file.js";
 
 const HELP = `
 Renders FILE with Go's text/template and confd's functions (get, gets, getv,

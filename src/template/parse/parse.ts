@@ -1,7 +1,7 @@
 // Go 1.19 text/template/parse parser: recursive descent over the lexer's
 // items, producing the node types of node.ts. Error messages are Go's.
 
-import { TemplateError } from "./errors.js";
+import { TemplateError } from "../errors.js";
 import { Lexer, ItemType, type Item } from "./lex.js";
 import type {
   ActionNode,

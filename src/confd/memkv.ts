@@ -1,8 +1,8 @@
 // confd's in-memory key/value store (kelseyhightower/memkv v0.1.1 semantics),
 // the data behind get/gets/getv/getvs/ls/lsdir/exists.
-import { clean, dir as pathDir, base as pathBase, match } from "./gopath.js";
-import { compareGoStrings } from "./gosort.js";
-import { KVPair, tagSlice, type GoSlice } from "./value.js";
+import { clean, dir as pathDir, base as pathBase, match } from "../go/path.js";
+import { compareGoStrings } from "../go/sort.js";
+import { KVPair, tagSlice, type GoSlice } from "../go/value.js";
 
 const SURROGATE = /[\ud800-\udfff]/;
 

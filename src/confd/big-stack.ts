@@ -4,7 +4,7 @@
 // function: the worker posts its result on a MessagePort and wakes the caller through a
 // shared Int32Array.
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
-import type { GoValue } from "./value.js";
+import type { GoValue } from "../go/value.js";
 
 export interface BigStackInput {
   name: string;
@@ -23,7 +23,7 @@ const TIMEOUT_MS = 120_000;
 
 // The worker loads big-stack-worker.(js|ts) next to this module. Under the bundled
 // executable, import.meta.url is replaced at build time (scripts/bundle.mjs) with the
-// URL of dist/template/big-stack.js, where tsc put this module and its worker.
+// URL of dist/confd/big-stack.js, where tsc put this module and its worker.
 const here = import.meta.url;
 const source = here.endsWith(".ts");
 const workerUrl = new URL(`./big-stack-worker.${source ? "ts" : "js"}`, here).href;

@@ -2,7 +2,7 @@
 // Go value model (see value.ts). fmt.ts drives it with the format-string parser.
 import { formatFloat, formatFloatV, type FloatFormat } from "./fmt-float.js";
 import { isPrint } from "./fmt-isprint.js";
-import { compareGoStrings } from "./gosort.js";
+import { compareGoStrings } from "./sort.js";
 import {
   canBackquote,
   quote,

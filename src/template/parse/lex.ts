@@ -3,7 +3,7 @@
 // synchronously and the lexer runs states until one is queued.
 // Scanning works on UTF-16 indices; item positions are UTF-8 byte offsets.
 
-import { isGoDigit, isGoLetter } from "./go-unicode.js";
+import { isGoDigit, isGoLetter } from "../../go/unicode.js";
 import { formatRuneU, goQuote } from "./node-string.js";
 
 export const enum ItemType {

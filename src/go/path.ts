@@ -218,9 +218,14 @@ function getEsc(chunkIn: string): [number, string] {
   return [r, rest];
 }
 
+// An element that is empty, "." or "..": where Clean has work to do.
+const UNCLEAN = /\/\/|(?:^|\/)\.\.?(?:\/|$)/;
+
 /** path.Clean. */
 export function clean(path: string): string {
   if (path === "") return ".";
+  // Already clean (the common case for keys): no empty, "." or ".." element, no trailing slash.
+  if ((path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !UNCLEAN.test(path)) return path;
   const rooted = path[0] === "/";
   const n = path.length;
   const out: string[] = [];

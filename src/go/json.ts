@@ -2,8 +2,7 @@
 // the same accepted syntax, the same first syntax error message (from Go's
 // scanner state machine), and the same decoding of strings and numbers.
 import { isPrint } from "./fmt-isprint.js";
-import { nilMap } from "./convert.js";
-import { nilSlice, type GoMap, type GoValue } from "./value.js";
+import { nilMap, nilSlice, type GoMap, type GoValue } from "./value.js";
 
 /** A Go JSON decoding error; message is Go's. */
 export class GoJSONError extends Error {}

@@ -114,6 +114,13 @@ export function nilSlice(goType: string): GoSlice {
   return s;
 }
 
+/** A nil map of the given type (the zero value of a map type). */
+export function nilMap(typ: string): GoMap {
+  const m = tagMap(new Map(), typ);
+  m[GO_NIL] = true;
+  return m;
+}
+
 /** The Go type name, as %T prints it. */
 export function goTypeName(v: GoValue): string {
   if (v === null || v === undefined) return "<nil>";

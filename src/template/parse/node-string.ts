@@ -2,7 +2,7 @@
 // text/template/parse/node.go, plus the strconv.Quote and %#U helpers that
 // parse errors and String() need.
 
-import { isPrint } from "./fmt-isprint.js";
+import { isPrint } from "../../go/fmt-isprint.js";
 import type { Node, PipeNode } from "./node.js";
 
 function hex(n: number, width: number): string {

@@ -1,9 +1,9 @@
 // The thread side of big-stack.ts: renders and wakes the waiting caller.
 import type { MessagePort } from "node:worker_threads";
 import type { BigStackInput, BigStackResult } from "./big-stack.js";
-import { TemplateError } from "./errors.js";
+import { TemplateError } from "../template/errors.js";
 import { MemKV } from "./memkv.js";
-import { renderTemplate } from "./render.js";
+import { renderTemplate } from "./template-file.js";
 
 export function runBigStackRender(w: { input: BigStackInput; done: Int32Array; port: MessagePort }): void {
   let result: BigStackResult;

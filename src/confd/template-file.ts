@@ -3,15 +3,15 @@
 // from optional JSON data.
 import { readFileSync } from "node:fs";
 import { isPlainData, renderOnBigStack } from "./big-stack.js";
-import { confdFuncs, PURE_CONFD_FUNCS } from "./confd-funcs.js";
-import { StackExhaustedError, TemplateError } from "./errors.js";
-import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "./gojson.js";
-import { base as pathBase, join as pathJoin } from "./gopath.js";
-import { atoi, formatFloatF } from "./gostrconv.js";
-import { compareGoStrings } from "./gosort.js";
+import { confdFuncs, PURE_CONFD_FUNCS } from "./funcs.js";
+import { StackExhaustedError, TemplateError } from "../template/errors.js";
+import { GoJSONError, jsonToGo, parseJSON, type JSONNode } from "../go/json.js";
+import { base as pathBase, join as pathJoin } from "../go/path.js";
+import { atoi, formatFloatF } from "../go/strconv.js";
+import { compareGoStrings } from "../go/sort.js";
 import { MemKV } from "./memkv.js";
-import { Template } from "./template.js";
-import type { GoValue } from "./value.js";
+import { Template } from "../template/template.js";
+import type { GoValue } from "../go/value.js";
 
 /** Bad input (unreadable file, invalid JSON): not a template error. */
 export class RenderInputError extends Error {

@@ -3,15 +3,15 @@
 // the same way, and Go's results and error texts.
 import { statSync } from "node:fs";
 import { lookupIPSync, lookupSRVSync, type SrvRecord } from "./dns-sync.js";
-import { base as pathBase, dir as pathDir, BadPatternError } from "./gopath.js";
-import { decodeJSONAs, GoJSONError } from "./gojson.js";
-import { appendCap, capOf, GO_CAP } from "./convert.js";
-import { goSortSlice } from "./gosort.js";
+import { base as pathBase, dir as pathDir, BadPatternError } from "../go/path.js";
+import { decodeJSONAs, GoJSONError } from "../go/json.js";
+import { appendCap, capOf, GO_CAP } from "../template/convert.js";
+import { goSortSlice } from "../go/sort.js";
 import { lookupIfaceIPV4, lookupIfaceIPV6, type IfaceLookupOptions } from "./iface.js";
-import * as sc from "./gostrconv.js";
-import { GoTime } from "./gotime.js";
+import * as sc from "../go/strconv.js";
+import { GoTime } from "../go/time.js";
 import { KeyNotExistError, sortGoStrings, type MemKV } from "./memkv.js";
-import { backingOf, ensureSpare, sliceView } from "./slice-view.js";
+import { backingOf, ensureSpare, sliceView } from "../template/slice-view.js";
 import {
   GO_TYPE,
   GoError,
@@ -24,7 +24,7 @@ import {
   type GoFunc,
   type GoSlice,
   type GoValue,
-} from "./value.js";
+} from "../go/value.js";
 
 export type ConfdFuncMap = Record<string, GoFunc>;
 
