@@ -55,6 +55,22 @@ export async function waitForHaproxy(
   );
 }
 
+/**
+ * HAProxy exited before it was ready. `code` is "EADDRINUSE" when it could not bind a listener
+ * (the text is HAProxy's own, read here where its output is read), else "HAPROXY_EXITED".
+ */
+export class HaproxyStartError extends Error {
+  override readonly name = "HaproxyStartError";
+  readonly code: "EADDRINUSE" | "HAPROXY_EXITED";
+  constructor(
+    readonly how: number | string,
+    readonly output: string,
+  ) {
+    super(`haproxy exited (${how}) before it was ready: ${output}`);
+    this.code = output.includes("Address already in use") ? "EADDRINUSE" : "HAPROXY_EXITED";
+  }
+}
+
 export interface HaproxyProcess {
   /** Master pid. */
   pid: number;
@@ -103,7 +119,7 @@ export async function startHaproxyProcess(o: StartHaproxyProcessOptions): Promis
     });
   });
   const died = exited.then((how): never => {
-    throw new Error(`haproxy exited (${how}) before it was ready: ${output.slice(-3000)}`);
+    throw new HaproxyStartError(how, output.slice(-3000));
   });
   const { runtime, master } = haproxyClients(o.stateDir);
   const stop = async (s: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> => {

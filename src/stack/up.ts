@@ -15,6 +15,7 @@ import { listManaged } from "../deploy/inventory.js";
 import { dockerClient, resolveDockerEndpoint } from "../docker/connect.js";
 import { ensureDemoImage } from "../images/demo.js";
 import { registerAgentMetrics } from "../agent/metrics.js";
+import { HaproxyStartError } from "../haproxy/process.js";
 import { etcdSource, type DesiredState } from "../lb/desired.js";
 import { startLoadBalancer } from "../lb/load-balancer.js";
 import { newMetricsRegistry, parseListenAddress, startMetricsServer } from "../metrics/server.js";
@@ -113,7 +114,7 @@ export async function startStack(o: UpOptions): Promise<Stack> {
       log,
       ...(metricsRegistry ? { metrics: metricsRegistry } : {}),
     }).catch((e: Error) => {
-      if (!/Address already in use/.test(e.message)) throw e;
+      if (!(e instanceof HaproxyStartError && e.code === "EADDRINUSE")) throw e;
       throw new Error(
         `port ${o.port ?? 8080} on ${o.bind ?? "*"} is already in use: pick another with --port (and --bind)\n${e.message}`,
         { cause: e },
