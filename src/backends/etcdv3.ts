@@ -17,6 +17,7 @@ import { abortError } from "./abort.js";
 import type { TlsFiles } from "./http.js";
 import { coveringPrefixes, isUnder } from "./prefixes.js";
 import type { Backend, Revision, Snapshot } from "./types.js";
+import { goString } from "../go/gostring.js";
 
 export interface EtcdV3Options {
   endpoints: readonly URL[];
@@ -79,7 +80,7 @@ export class EtcdV3Backend implements Backend {
       responses.forEach((r, i) => {
         for (const kv of r.response_range?.kvs ?? []) {
           const key = kv.key.toString("utf8");
-          if (isUnder(key, covering[offset + i]!)) values.set(key, kv.value.toString("utf8"));
+          if (isUnder(key, covering[offset + i]!)) values.set(key, goString(kv.value));
         }
       });
     };

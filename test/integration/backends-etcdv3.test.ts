@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackend, type Backend } from "../../src/backends/index.js";
 import { createConfdBackend } from "../../src/cli/commands/confd.js";
 import { EtcdUnreachableError } from "../../src/etcd/index.js";
+import { goBytes } from "../../src/go/gostring.js";
 import { startEtcd, type EtcdServer } from "../harness/etcd.js";
 import { freePort, waitFor, within } from "../harness/ports.js";
 import {
@@ -53,6 +54,15 @@ describe("etcdv3 backend: getValues", () => {
     const snap = await backend.getValues(["/app/servers", "/app/db"]);
     expect(Object.fromEntries(snap.values)).toEqual(APP_TREE);
     expect(snap.revision).toBe(last);
+  });
+
+  it("a value that is not UTF-8 keeps its bytes, as Go's string does", async () => {
+    await admin
+      .put("/bytes/raw")
+      .value(Buffer.from([0x61, 0xff, 0xc3, 0x62]))
+      .exec();
+    const snap = await backend.getValues(["/bytes"]);
+    expect(goBytes(snap.values.get("/bytes/raw")!)).toEqual(Buffer.from([0x61, 0xff, 0xc3, 0x62]));
   });
 
   it("empty prefix reads everything; a missing prefix is empty, not an error", async () => {
