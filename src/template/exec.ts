@@ -37,7 +37,8 @@ import type {
   Tree,
   VariableNode,
 } from "./parse/node.js";
-import { goQuote, nodeString } from "./parse/node-string.js";
+import { quote as goQuote } from "../go/fmt-quote.js";
+import { nodeString } from "./parse/node-string.js";
 import { errorContext } from "./parse/parse.js";
 import { GoError, GoNumber, GoStruct, goTypeName, type GoFunc, type GoValue } from "../go/value.js";
 import { KVPair } from "./kvpair.js";

@@ -7,7 +7,7 @@ import { TemplateError } from "./errors.js";
 import { execute, type ExecContext, type ResolvedFunc, type TemplateEntry } from "./exec.js";
 import type { Tree } from "./parse/node.js";
 import { isGoodFuncName } from "../go/unicode.js";
-import { goQuote } from "./parse/node-string.js";
+import { quote as goQuote } from "../go/fmt-quote.js";
 import { parse } from "./parse/parse.js";
 import type { GoFunc, GoValue } from "../go/value.js";
 

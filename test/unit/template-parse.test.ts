@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TemplateError } from "../../src/template/errors.js";
 import type { Node, Tree } from "../../src/template/parse/node.js";
-import { goQuote, nodeString } from "../../src/template/parse/node-string.js";
+import { quote as goQuote } from "../../src/go/fmt-quote.js";
+import { nodeString } from "../../src/template/parse/node-string.js";
 import { errorContext, parse } from "../../src/template/parse/parse.js";
 
 const FUNCS: ReadonlySet<string> = new Set(

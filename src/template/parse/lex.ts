@@ -4,7 +4,8 @@
 // Scanning works on UTF-16 indices; item positions are UTF-8 byte offsets.
 
 import { isGoDigit, isGoLetter } from "../../go/unicode.js";
-import { formatRuneU, goQuote } from "./node-string.js";
+import { quote as goQuote } from "../../go/fmt-quote.js";
+import { formatRuneU } from "./node-string.js";
 
 export const enum ItemType {
   Error = 0,

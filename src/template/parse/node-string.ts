@@ -1,56 +1,9 @@
 // Go's textual forms for the parse tree: Node.String() from
-// text/template/parse/node.go, plus the strconv.Quote and %#U helpers that
-// parse errors and String() need.
+// text/template/parse/node.go, plus the %#U helper that parse errors need.
 
 import { isPrint } from "../../go/fmt-isprint.js";
+import { quote as goQuote } from "../../go/fmt-quote.js";
 import type { Node, PipeNode } from "./node.js";
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, "0");
-}
-
-/** strconv.Quote for a (valid UTF-16) JS string. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const r = ch.codePointAt(0)!;
-    if (r === 0x22 || r === 0x5c) {
-      out += "\\" + ch;
-    } else if (isPrint(r)) {
-      out += ch;
-    } else {
-      switch (r) {
-        case 7:
-          out += "\\a";
-          break;
-        case 8:
-          out += "\\b";
-          break;
-        case 12:
-          out += "\\f";
-          break;
-        case 10:
-          out += "\\n";
-          break;
-        case 13:
-          out += "\\r";
-          break;
-        case 9:
-          out += "\\t";
-          break;
-        case 11:
-          out += "\\v";
-          break;
-        default:
-          if (r < 0x20 || r === 0x7f) out += "\\x" + hex(r, 2);
-          else if (r >= 0xd800 && r <= 0xdfff) out += "\\ufffd";
-          else if (r < 0x10000) out += "\\u" + hex(r, 4);
-          else out += "\\U" + hex(r, 8);
-      }
-    }
-  }
-  return out + '"';
-}
 
 /** fmt's %#U: "U+0041 'A'" (the quoted form only for printable runes). */
 export function formatRuneU(r: number): string {

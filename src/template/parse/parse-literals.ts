@@ -6,7 +6,7 @@
 import { ItemType } from "./lex.js";
 import type { NumberNode, Pos } from "./node.js";
 import { canonical, goBytes, goString } from "../../go/gostring.js";
-import { goQuote } from "./node-string.js";
+import { quote as goQuote } from "../../go/fmt-quote.js";
 
 /** Thrown internally by strconv-like helpers; turned into a positioned TemplateError. */
 export class SyntaxErr extends Error {}

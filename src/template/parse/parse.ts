@@ -16,7 +16,8 @@ import type {
   Tree,
   VariableNode,
 } from "./node.js";
-import { goQuote, nodeString } from "./node-string.js";
+import { quote as goQuote } from "../../go/fmt-quote.js";
+import { nodeString } from "./node-string.js";
 import { newNumber, SyntaxErr, unquote } from "./parse-literals.js";
 
 export interface ParseOptions {
