@@ -9,7 +9,9 @@ import { appendCap, capOf, GO_CAP } from "../template/convert.js";
 import { goSortSlice } from "../go/sort.js";
 import { goByteLength, goBytes, goString } from "../go/gostring.js";
 import { lookupIfaceIPV4, lookupIfaceIPV6, type IfaceLookupOptions } from "./iface.js";
+import * as b64 from "../go/base64.js";
 import * as sc from "../go/strconv.js";
+import * as gstrings from "../go/strings.js";
 import { GoTime } from "../go/time.js";
 import { KeyNotExistError, sortGoStrings, type MemKV } from "./memkv.js";
 import { backingOf, ensureSpare, sliceView } from "../template/slice-view.js";
@@ -116,7 +118,7 @@ function goErr<T>(f: () => T): T {
       e instanceof BadPatternError ||
       e instanceof GoJSONError ||
       e instanceof sc.NumError ||
-      e instanceof sc.CorruptInputError
+      e instanceof b64.CorruptInputError
     ) {
       throw new GoError(e.message);
     }
@@ -195,7 +197,7 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
   const list: GoFunc[] = [
     fn("base", ["string"], "value", (p) => pathBase(s(p))),
     fn("dir", ["string"], "value", (p) => pathDir(s(p))),
-    fn("split", ["string", "string"], "value", (a, b) => strings(sc.split(s(a), s(b)))),
+    fn("split", ["string", "string"], "value", (a, b) => strings(gstrings.split(s(a), s(b)))),
     fn("join", ["[]string", "string"], "value", (a, sep) => (a as string[]).join(s(sep))),
     fn("json", ["string"], "value,error", (t) => goErr(() => decodeJSONAs(s(t), "obj"))),
     fn("jsonArray", ["string"], "value,error", (t) => goErr(() => decodeJSONAs(s(t), "arr"))),
@@ -227,13 +229,13 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
       "string",
     ),
     fn("datetime", [], "value", () => GoTime.now()),
-    fn("toUpper", ["string"], "value", (x) => sc.toUpper(s(x))),
-    fn("toLower", ["string"], "value", (x) => sc.toLower(s(x))),
-    fn("contains", ["string", "string"], "value", (a, b) => sc.contains(s(a), s(b))),
+    fn("toUpper", ["string"], "value", (x) => gstrings.toUpper(s(x))),
+    fn("toLower", ["string"], "value", (x) => gstrings.toLower(s(x))),
+    fn("contains", ["string", "string"], "value", (a, b) => gstrings.contains(s(a), s(b))),
     fn("replace", ["string", "string", "string", "int"], "value", (a, o, n, k) =>
-      sc.replace(s(a), s(o), s(n), i(k)),
+      gstrings.replace(s(a), s(o), s(n), i(k)),
     ),
-    fn("trimSuffix", ["string", "string"], "value", (a, suf) => sc.trimSuffix(s(a), s(suf))),
+    fn("trimSuffix", ["string", "string"], "value", (a, suf) => gstrings.trimSuffix(s(a), s(suf))),
     // A failed lookup is nil, as are the filtered lists when nothing matches.
     fn("lookupIP", ["string"], "value", (h) => appendedStrings(lookupIP(s(h)))),
     fn("lookupIPV4", ["string"], "value", (h) =>
@@ -247,7 +249,7 @@ export function confdFuncs(store: MemKV, opts: ConfdFuncOptions = {}): ConfdFunc
     fn("lookupSRV", ["string", "string", "string"], "value", (a, b, c) => lookupSRV(s(a), s(b), s(c))),
     fn("fileExists", ["string"], "value", (p) => fileExists(s(p))),
     fn("base64Encode", ["string"], "value", (x) => goBytes(s(x)).toString("base64")),
-    fn("base64Decode", ["string"], "value,error", (x) => goErr(() => goString(sc.base64Decode(s(x))))),
+    fn("base64Decode", ["string"], "value,error", (x) => goErr(() => goString(b64.base64Decode(s(x))))),
     fn("parseBool", ["string"], "value,error", (x) => goErr(() => sc.parseBool(s(x)))),
     fn("reverse", ["interface {}"], "value", (v) => reverseInPlace(v)),
     fn("sortByLength", ["[]string"], "value", (v) => {
