@@ -18,7 +18,8 @@ import type {
 } from "./node.js";
 import { quote as goQuote } from "../../go/fmt-quote.js";
 import { nodeString } from "./node-string.js";
-import { newNumber, SyntaxErr, unquote } from "./parse-literals.js";
+import { SyntaxErr, unquote } from "../../go/strconv.js";
+import { newNumber } from "./parse-literals.js";
 
 export interface ParseOptions {
   /** Names of all functions in scope (text/template builtins + the caller's FuncMap); an unknown name is a parse error as in Go. */
