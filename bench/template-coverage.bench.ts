@@ -12,24 +12,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadKVFile, renderTemplate } from "../src/confd/template-file.js";
 import { CORPUS_DIR, CORPUS_KV_FILE, fastOnly, loadCorpus } from "../test/diff/confd-templates-corpus.js";
-import { buildOracle, hasTool, kvFixture, wholeProcessSideBySide } from "./template-lib.js";
+import { ALIGNED_TEMPLATE, buildOracle, hasTool, kvFixture, wholeProcessSideBySide } from "./template-lib.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVERS = Number(process.env.HECD_BENCH_SERVERS ?? 10_000);
 const PROCESS_RUNS = Number(process.env.HECD_BENCH_PROCESS_RUNS ?? 40);
-
-export const ALIGNED_TEMPLATE = `global
-    maxconn 5000
-defaults
-    mode http
-    timeout connect 5000
-frontend http
-    bind 127.0.0.1:8080
-    default_backend app
-backend app
-    balance roundrobin
-{{range gets "/app/servers/*"}}{{$p := split .Value ":"}}    server {{printf "%-12s %5s" (base .Key) (index $p 1)}} {{index $p 0}} check inter 5000
-{{end}}`;
 
 const load = (): string =>
   `load average ${loadavg()

@@ -116,3 +116,17 @@ export function wholeProcessSideBySide(
   console.log(`\nCommands: \`${hecdCmd}\`, \`${goCmd}\``);
   return figures;
 }
+
+/** Server lines aligned with printf flags and widths (`%-12s %5s`), as hand-written confd templates do. */
+export const ALIGNED_TEMPLATE = `global
+    maxconn 5000
+defaults
+    mode http
+    timeout connect 5000
+frontend http
+    bind 127.0.0.1:8080
+    default_backend app
+backend app
+    balance roundrobin
+{{range gets "/app/servers/*"}}{{$p := split .Value ":"}}    server {{printf "%-12s %5s" (base .Key) (index $p 1)}} {{index $p 0}} check inter 5000
+{{end}}`;

@@ -14,7 +14,15 @@ import { confdFuncs } from "../src/confd/funcs.js";
 import { MemKV } from "../src/confd/memkv.js";
 import { renderTemplate } from "../src/confd/template-file.js";
 import { Template } from "../src/template/template.js";
-import { buildOracle, hasTool, kvFixture, ms, stats, wholeProcessSideBySide } from "./template-lib.js";
+import {
+  ALIGNED_TEMPLATE,
+  buildOracle,
+  hasTool,
+  kvFixture,
+  ms,
+  stats,
+  wholeProcessSideBySide,
+} from "./template-lib.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SERVERS = Number(process.env.HECD_BENCH_SERVERS ?? 10_000);
@@ -38,20 +46,6 @@ backend app
 {{range gets "/app/servers/*"}}{{$p := split .Value ":"}}{{printf "    server %s %s:%s check inter 5000 fall 1 rise 2" (base .Key) (index $p 0) (index $p 1)}}
 {{end}}`;
 
-/** Server lines aligned with printf flags and widths (`%-12s %5s`), as hand-written confd templates do. */
-export const PRINTF_WIDTH_TEMPLATE = `global
-    maxconn 5000
-defaults
-    mode http
-    timeout connect 5000
-frontend http
-    bind 127.0.0.1:8080
-    default_backend app
-backend app
-    balance roundrobin
-{{range gets "/app/servers/*"}}{{$p := split .Value ":"}}    server {{printf "%-12s %5s" (base .Key) (index $p 1)}} {{index $p 0}} check inter 5000
-{{end}}`;
-
 const work = mkdtempSync(join(tmpdir(), "hecd-bench-template-"));
 try {
   const tmplFile = join(work, "haproxy.cfg.tmpl");
@@ -59,7 +53,7 @@ try {
   const kvFile = join(work, "kv.json");
   const kv = kvFixture(SERVERS);
   writeFileSync(tmplFile, HAPROXY_TEMPLATE);
-  writeFileSync(widthFile, PRINTF_WIDTH_TEMPLATE);
+  writeFileSync(widthFile, ALIGNED_TEMPLATE);
   writeFileSync(kvFile, JSON.stringify(kv));
 
   // In-process, what `hecd confd` does each cycle: the backend's values (in memory here, in key
