@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 if ! docker version >/dev/null 2>&1; then
-  echo "demo: no Docker engine answers on /var/run/docker.sock; starting dockerd (log: /var/log/hecd-dockerd.log)" >&2
-  nohup dockerd --storage-driver=vfs >/var/log/hecd-dockerd.log 2>&1 &
+  echo "demo: no Docker engine answers on /var/run/docker.sock; starting dockerd, which stays running after the demo (log: /var/log/hecd-dockerd.log)" >&2
+  # Its own session: Ctrl-C in the demo must not reach dockerd before hecd up has removed the demo containers.
+  setsid nohup dockerd --storage-driver=vfs >/var/log/hecd-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 100); do docker version >/dev/null 2>&1 && break; sleep 0.3; done
   docker version >/dev/null 2>&1 || { echo "demo: dockerd did not start; see /var/log/hecd-dockerd.log" >&2; exit 1; }
 fi
