@@ -1,6 +1,7 @@
 // `hecd agent` as a long-running service: metrics served from the start, and the agent started
 // as soon as etcd and Docker answer (at boot they may come up after it).
 import type { Logger } from "pino";
+import { pause } from "../util/pause.js";
 import { newMetricsRegistry, startMetricsServer, type MetricsServer } from "../metrics/server.js";
 import { EtcdUnreachableError } from "../etcd/index.js";
 import { UnreachableError } from "../registry/errors.js";
@@ -66,7 +67,7 @@ export async function runAgent(opts: RunAgentOptions, stopping: AbortSignal): Pr
       } catch (e) {
         if (!(e instanceof UnreachableError || e instanceof EtcdUnreachableError)) throw e;
         log.warn({ err: e.message, retryInMs: delay }, `${e.service} not reachable; retrying`);
-        await sleep(delay, stopping);
+        await pause(delay, stopping);
         if (stopping.aborted) {
           log.info({ signal: String(stopping.reason) }, "stopped before the agent could start");
           return { agent: undefined, stop };
@@ -79,17 +80,4 @@ export async function runAgent(opts: RunAgentOptions, stopping: AbortSignal): Pr
   }
   log.info({ host: agent.hostName, hostIp: agent.hostIp, etcd: opts.etcd.endpoints }, "agent running");
   return { agent, stop };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

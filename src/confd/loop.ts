@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Backend, Revision, Snapshot } from "../backends/types.js";
 import type { WaitSpec } from "./config.js";
 import { runCycle, type CycleDeps, type CycleOptions, type CycleReport } from "./cycle.js";
-import { quiesce, sleep } from "./quiesce.js";
+import { pause } from "../util/pause.js";
+import { quiesce } from "./quiesce.js";
 import type { ResourcesResult, TemplateResource } from "./resource.js";
 import { diffSnapshots, unionPrefixes, type KeyChanges } from "./store.js";
 
@@ -123,7 +124,7 @@ export async function runLoop(
       } catch (e) {
         log.error(`${(e as Error).message}; retrying in ${mode.seconds}s`);
       }
-      await sleep(mode.seconds * 1000, signal);
+      await pause(mode.seconds * 1000, signal);
     }
     return 0;
   }
@@ -140,7 +141,7 @@ export async function runLoop(
     } catch (e) {
       if (signal.aborted) break;
       log.error(`${(e as Error).message}; retrying in ${retryMs} ms`);
-      await sleep(retryMs, signal);
+      await pause(retryMs, signal);
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;
     }
@@ -155,7 +156,7 @@ export async function runLoop(
       ),
     ];
     // A failed resource is retried after a back-off even if nothing changes.
-    if (retryAfterFailure) waits.push(sleep(retryMs, ac.signal).then(() => "retry" as const));
+    if (retryAfterFailure) waits.push(pause(retryMs, ac.signal).then(() => "retry" as const));
     const woke = await Promise.race(waits);
     ac.abort();
     signal.removeEventListener("abort", stop);
@@ -169,7 +170,7 @@ export async function runLoop(
         { err: String((woke.err as Error)?.message ?? woke.err) },
         `watch on the ${backend.name} backend failed; re-reading in ${retryMs} ms`,
       );
-      await sleep(retryMs, signal);
+      await pause(retryMs, signal);
       retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       continue;
     }

@@ -1,22 +1,10 @@
 // -wait min:max (consul-template's quiescence): after a change, wait until no further
 // change arrives for `min`, but never longer than `max` after the first one.
 import type { Revision } from "../backends/types.js";
+import { pause } from "../util/pause.js";
 import type { WaitSpec } from "./config.js";
 
 export type WatchNext = (since: Revision, signal: AbortSignal) => Promise<Revision>;
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Returns the newest revision seen while waiting for quiet; `changes` counts extra changes. */
 export async function quiesce(
@@ -34,7 +22,7 @@ export async function quiesce(
     const ac = new AbortController();
     const stop = () => ac.abort();
     signal.addEventListener("abort", stop, { once: true });
-    const quiet = sleep(Math.min(wait.minMs, remaining), ac.signal).then(() => "quiet" as const);
+    const quiet = pause(Math.min(wait.minMs, remaining), ac.signal).then(() => "quiet" as const);
     const watched = next(revision, ac.signal).then(
       (rev) => ({ rev }),
       (err: unknown) => ({ err }),

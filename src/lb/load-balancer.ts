@@ -7,6 +7,7 @@ import type { SyncReport } from "../haproxy/controller.js";
 import { startManagedHaproxy, type ManagedHaproxy, type ManagedHaproxyOptions } from "../haproxy/managed.js";
 import type { Logger, ServerEntry } from "../haproxy/servers.js";
 import type { DesiredSource, DesiredState } from "./desired.js";
+import { pause } from "../util/pause.js";
 import { createLbMetrics, type LbMetrics } from "./metrics.js";
 import { superviseHaproxy, type SupervisorOptions } from "./supervisor.js";
 
@@ -97,17 +98,8 @@ export async function startLoadBalancer(o: LoadBalancerOptions): Promise<LoadBal
 
   const abort = new AbortController();
   const retryMs = o.retryMs ?? 500;
-  let markReady: () => void = () => {};
-  let failReady: (e: Error) => void = () => {};
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    failReady = reject;
-  });
   const read = async (): Promise<Revision> => remember(await o.source.read(log)).revision;
-  const follow = async (): Promise<void> => {
-    let revision = await read();
-    await apply(latest, "start");
-    markReady();
+  const follow = async (revision: Revision): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
       try {
@@ -124,15 +116,16 @@ export async function startLoadBalancer(o: LoadBalancerOptions): Promise<LoadBal
       }
     }
   };
-  const following = follow().catch((e: Error) => failReady(e));
-
+  let following: Promise<void> = Promise.resolve();
   const stop = async (): Promise<void> => {
     abort.abort();
     await following;
     await supervised.stop();
   };
   try {
-    await ready;
+    const revision = await read();
+    await apply(latest, "start");
+    following = follow(revision);
   } catch (e) {
     await stop();
     throw e;
@@ -143,19 +136,6 @@ export async function startLoadBalancer(o: LoadBalancerOptions): Promise<LoadBal
     restarts: () => supervised.restarts(),
     stop,
   };
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function logApply(log: Logger, why: string, desired: DesiredState, report: SyncReport, ms: number): void {

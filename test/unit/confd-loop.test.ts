@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Backend, Revision, Snapshot } from "../../src/backends/types.js";
 import type { CycleReport } from "../../src/confd/cycle.js";
 import { runLoop, type LoopDeps } from "../../src/confd/loop.js";
-import { quiesce, sleep } from "../../src/confd/quiesce.js";
+import { quiesce } from "../../src/confd/quiesce.js";
+import { pause } from "../../src/util/pause.js";
 import type { TemplateResource } from "../../src/confd/resource.js";
 
 /** An in-memory backend with a revision counter and prefix watches. */
@@ -97,7 +98,7 @@ async function until(what: string, f: () => boolean, ms = 3000) {
   const end = Date.now() + ms;
   while (!f()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
+    await pause(5);
   }
 }
 
@@ -160,10 +161,10 @@ describe("processor modes", () => {
     await until("first render", () => t.reports.length === 1);
     for (let i = 0; i < 50; i++) {
       t.backend.put(`/app/servers/s${i}`, String(i));
-      await sleep(2);
+      await pause(2);
     }
     await until("burst rendered", () => t.read().includes("/servers/s49=49"));
-    await sleep(300);
+    await pause(300);
     expect(t.reports.length).toBe(2);
     expect(reloads).toBe(2);
     t.ac.abort();
