@@ -42,8 +42,9 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 export async function runLifecycle(o: LifecycleOptions): Promise<number> {
   const proc: ProcessLike = o.process ?? process;
   const stopping = new AbortController();
-  let requested: (signal: NodeJS.Signals) => void = () => {};
-  const stopRequested = new Promise<NodeJS.Signals>((r) => (requested = r));
+  const stopRequested = new Promise<void>((r) =>
+    stopping.signal.addEventListener("abort", () => r(), { once: true }),
+  );
   let bound: NodeJS.Timeout | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -58,7 +59,6 @@ export async function runLifecycle(o: LifecycleOptions): Promise<number> {
       proc.exit(1);
     }, o.stopTimeoutMs);
     bound.unref();
-    requested(signal);
     stopping.abort(signal);
   };
   const listeners = SIGNALS.map((s) => [s, () => onSignal(s)] as const);
